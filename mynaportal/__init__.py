@@ -1,0 +1,1 @@
+"""Everything about Mynaportal: the shared catalog, the bank's client, the simulator."""

@@ -1,0 +1,95 @@
+"""The bank's site: customers, the loan form and the Mynaportal client."""
+
+from bankdemo.settings.base import *  # noqa: F403
+from bankdemo.settings.base import COMMON_APPS, MIDDLEWARE, TEMPLATES, VAR_DIR, database
+from bankdemo.settings.env import env_int, env_str
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    *COMMON_APPS,
+    "allauth",
+    "allauth.account",
+    "loans",
+    "mynaportal.client",
+]
+
+MIDDLEWARE = [*MIDDLEWARE, "allauth.account.middleware.AccountMiddleware"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+)
+
+ROOT_URLCONF = "bankdemo.urls"
+DATABASES = {"default": database("DATABASE_URL", "bank.sqlite3")}
+
+# The bank and the portal run on the same host in the demo, and browsers do not
+# separate cookies by port: each site keeps cookies of its own name.
+SESSION_COOKIE_NAME = "bank_session"
+CSRF_COOKIE_NAME = "bank_csrftoken"
+LANGUAGE_COOKIE_NAME = "bank_language"
+# Lax, not Strict: the redirect back from the portal is a cross-site top-level
+# navigation and must still carry the session that holds the pending retrieval.
+SESSION_COOKIE_SAMESITE = "Lax"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "loans:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "loans:home"
+
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = "noreply@bank.example"
+
+CELERY_BROKER_URL = env_str("REDIS_URL", "") or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": 3600}
+    if CELERY_BROKER_URL.startswith("redis")
+    else {
+        "data_folder_in": str(VAR_DIR / "broker"),
+        "data_folder_out": str(VAR_DIR / "broker"),
+        "processed_folder": str(VAR_DIR / "broker-processed"),
+        "store_processed": False,
+    }
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Tokyo"
+CELERY_BEAT_SCHEDULE = {
+    "mynaportal-sweep": {
+        "task": "mynaportal.client.tasks.sweep_due_retrievals",
+        "schedule": env_int("MYNAPORTAL_SWEEP_SECONDS", 30, minimum=1),
+    },
+}
+
+# The Mynaportal client (mynaportal.client). The demo defaults point at the
+# simulator that `make demo` starts beside the bank.
+MYNAPORTAL_ISSUER = env_str("MYNAPORTAL_ISSUER", "http://127.0.0.1:8001")
+MYNAPORTAL_CLIENT_ID = env_str("MYNAPORTAL_CLIENT_ID", "SP12345678_AB1234")
+MYNAPORTAL_REDIRECT_URI = env_str(
+    "MYNAPORTAL_REDIRECT_URI", "http://127.0.0.1:8000/mynaportal/callback/"
+)
+MYNAPORTAL_CLIENT_KEYS_FILE = env_str(
+    "MYNAPORTAL_CLIENT_KEYS_FILE", str(VAR_DIR / "keys" / "bank-client.jwks.json")
+)
+MYNAPORTAL_TIMEOUT_SECONDS = env_int("MYNAPORTAL_TIMEOUT_SECONDS", 10, minimum=1)
+MYNAPORTAL_MAX_ATTEMPTS = env_int("MYNAPORTAL_MAX_ATTEMPTS", 8, minimum=1)
+# Keys that seal retrieved data and tokens at rest: "kid:base64-32-bytes,..."
+# with the newest first. Unset, one key is derived from the secret key.
+BANK_DATA_KEYS = env_str("BANK_DATA_KEYS", "")
+
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "django.contrib.auth.context_processors.auth"
+)

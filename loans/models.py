@@ -1,0 +1,45 @@
+"""Loan pre-screening applications (事前審査) and their decisions."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LoanApplication(models.Model):
+    class IncomeSource(models.TextChoices):
+        MYNAPORTAL = "mynaportal", _("マイナポータルから取得")
+        SELF_DECLARED = "self_declared", _("自己申告")
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("承認")
+        REFER = "refer", _("要審査（担当者が確認します）")
+        DECLINE = "decline", _("お見送り")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_applications"
+    )
+    desired_date = models.DateField(_("お借入希望年月日"))
+    amount_man_yen = models.PositiveIntegerField(_("お借入希望金額（万円）"))
+    term_years = models.PositiveSmallIntegerField(_("お借入希望期間（年）"))
+    annual_income_man_yen = models.PositiveIntegerField(_("年収（万円）"))
+    income_source = models.CharField(max_length=20, choices=IncomeSource.choices)
+    income_taxable_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    income_fetched_at = models.DateTimeField(null=True, blank=True)
+    income_retrieval_id = models.UUIDField(null=True, blank=True)
+
+    screening_rate_percent = models.DecimalField(max_digits=4, decimal_places=2)
+    annual_repayment_yen = models.PositiveIntegerField()
+    repayment_ratio_percent = models.DecimalField(max_digits=6, decimal_places=1)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("事前審査申込")
+        verbose_name_plural = _("事前審査申込")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.amount_man_yen}万円"

@@ -1,0 +1,152 @@
+"""The bank's pages: top, the pre-screening form, and its result."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loans import services
+from loans.forms import LoanApplicationForm, draft_from
+from loans.models import LoanApplication
+from mynaportal import catalog
+from mynaportal.client import api as mynaportal
+
+DRAFT_KEY = "loan_draft"
+RETRIEVAL_KEY = "loan_income_retrieval"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Fig. 2.3-1: the top page offers 住宅ローン申請."""
+    return render(request, "loans/home.html")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """Fig. 2.3-2 and 2.3-6: the form, filled from Mynaportal when retrieved."""
+    retrieved = _retrieved_income(request)
+    if request.method == "POST" and "fetch_income" in request.POST:
+        return _start_income_retrieval(request)
+
+    if request.method == "POST":
+        form = LoanApplicationForm(request.POST)
+        if form.is_valid():
+            application = _save_application(request, form.cleaned_data, retrieved)
+            return redirect("loans:result", application_id=application.pk)
+    else:
+        form = LoanApplicationForm(initial=_initial(request, retrieved))
+
+    context = {"form": form, "retrieved": retrieved, "pending": _pending(request)}
+    return render(request, "loans/apply.html", context)
+
+
+def _start_income_retrieval(request: HttpRequest) -> HttpResponse:
+    request.session[DRAFT_KEY] = draft_from(request.POST)
+    try:
+        retrieval_id, portal_url = mynaportal.start_retrieval(
+            request,
+            tm_codes=[catalog.LOCAL_TAX_TM_CODE],
+            condition=catalog.QueryCondition(catalog.QueryMode.LATEST),
+            return_path=reverse("loans:apply"),
+        )
+    except mynaportal.PortalError:
+        messages.error(
+            request,
+            _("マイナポータルに接続できませんでした。時間をおいて再度お試しいただくか、年収をご自身で入力してください。"),
+        )
+        return redirect("loans:apply")
+
+    request.session[RETRIEVAL_KEY] = retrieval_id
+    return redirect(portal_url)
+
+
+def _retrieval(request: HttpRequest) -> mynaportal.RetrievalStatus | None:
+    retrieval_id = request.session.get(RETRIEVAL_KEY)
+    if retrieval_id is None:
+        return None
+    return mynaportal.retrieval_status(request.user, retrieval_id)  # type: ignore[arg-type]
+
+
+def _retrieved_income(request: HttpRequest) -> dict[str, Any] | None:
+    status = _retrieval(request)
+    if status is None or status.data is None:
+        return None
+
+    income = services.income_from_local_tax(status.data)
+    if income is None:
+        return None
+    return {"income": income, "fetched_at": status.completed_at, "retrieval_id": status.id}
+
+
+def _pending(request: HttpRequest) -> mynaportal.RetrievalStatus | None:
+    status = _retrieval(request)
+    return status if status is not None and status.in_progress else None
+
+
+def _initial(request: HttpRequest, retrieved: dict[str, Any] | None) -> dict[str, Any]:
+    initial: dict[str, Any] = dict(request.session.get(DRAFT_KEY, {}))
+    if retrieved is not None:
+        initial["annual_income_man_yen"] = retrieved["income"].man_yen
+    return initial
+
+
+def _save_application(
+    request: HttpRequest, data: dict[str, Any], retrieved: dict[str, Any] | None
+) -> LoanApplication:
+    income = data["annual_income_man_yen"]
+    from_portal = retrieved is not None and retrieved["income"].man_yen == income
+    screening = services.screen(data["amount_man_yen"], data["term_years"], income)
+
+    application = LoanApplication.objects.create(
+        applicant=request.user,
+        desired_date=data["desired_date"],
+        amount_man_yen=data["amount_man_yen"],
+        term_years=data["term_years"],
+        annual_income_man_yen=income,
+        income_source=(
+            LoanApplication.IncomeSource.MYNAPORTAL
+            if from_portal
+            else LoanApplication.IncomeSource.SELF_DECLARED
+        ),
+        income_taxable_year=retrieved["income"].taxable_year if from_portal else None,
+        income_fetched_at=retrieved["fetched_at"] if from_portal else None,
+        income_retrieval_id=retrieved["retrieval_id"] if from_portal else None,
+        screening_rate_percent=services.SCREENING_RATE_PERCENT,
+        annual_repayment_yen=screening.annual_repayment_yen,
+        repayment_ratio_percent=screening.repayment_ratio_percent,
+        decision=screening.decision,
+    )
+    request.session.pop(DRAFT_KEY, None)
+    request.session.pop(RETRIEVAL_KEY, None)
+    return application
+
+
+@login_required
+@never_cache
+@require_GET
+def result(request: HttpRequest, application_id: str) -> HttpResponse:
+    """The pre-screening result, for its applicant only."""
+    application = _owned_application(request, application_id)
+    context = {
+        "application": application,
+        "approve_up_to": services.APPROVE_UP_TO_PERCENT,
+        "refer_up_to": services.REFER_UP_TO_PERCENT,
+    }
+    return render(request, "loans/result.html", context)
+
+
+def _owned_application(request: HttpRequest, application_id: str) -> LoanApplication:
+    application = LoanApplication.objects.filter(
+        pk=application_id, applicant_id=request.user.pk
+    ).first()
+    if application is None:
+        raise Http404
+    return application

@@ -1,0 +1,37 @@
+"""The client's settings, read when used so tests and deployments can change them.
+
+Every knob has the ``MYNAPORTAL_`` prefix; pointing the bank at another portal
+means changing these alone.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+
+
+def issuer() -> str:
+    """The portal's issuer identifier, compared exactly with its metadata."""
+    return str(settings.MYNAPORTAL_ISSUER).rstrip("/")
+
+
+def client_id() -> str:
+    return str(settings.MYNAPORTAL_CLIENT_ID)
+
+
+def redirect_uri() -> str:
+    """The callback URL registered with the portal, exactly."""
+    return str(settings.MYNAPORTAL_REDIRECT_URI)
+
+
+def client_keys_file() -> Path:
+    return Path(settings.MYNAPORTAL_CLIENT_KEYS_FILE)
+
+
+def timeout() -> float:
+    """Seconds to wait for any single call to the portal."""
+    return float(settings.MYNAPORTAL_TIMEOUT_SECONDS)
+
+
+def max_attempts() -> int:
+    """How many transient failures a retrieval survives before it fails."""
+    return int(settings.MYNAPORTAL_MAX_ATTEMPTS)

@@ -1,0 +1,379 @@
+"""The bank's side of the protocol, step by step.
+
+1. ``begin``: PAR with PKCE, state and nonce, then send the browser to the portal.
+2. ``complete_authorization``: on the callback, check state and issuer, and
+   redeem the code at once (it lives 60 seconds, so never in a task).
+3. ``request_data`` (IF001-04) and ``poll_result`` (IF001-06): carried by
+   Celery, each claiming the retrieval on the state it expects.
+"""
+
+import base64
+import hashlib
+import json
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from mynaportal import catalog
+from mynaportal.client import conf, sealing
+from mynaportal.client.models import Retrieval
+from mynaportal.client.portal import (
+    PermanentPortalError,
+    PortalError,
+    PortalSession,
+    TransientPortalError,
+)
+from mynaportal.client.verify import open_result, verify_id_token
+
+logger = logging.getLogger(__name__)
+
+PENDING_SESSION_KEY = "mynaportal_pending"
+ACCESS_TOKEN_MARGIN = timedelta(seconds=30)
+MAX_BACKOFF_SECONDS = 300
+MAX_POLL_SECONDS = 30
+
+State = Retrieval.State
+
+
+class CallbackError(Exception):
+    """The callback cannot be trusted; ``code`` says which check failed."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Which task to run next for the retrieval, after ``countdown`` seconds."""
+
+    task: str | None = None
+    countdown: int = 0
+
+
+TASK_FOR_STATE = {State.AUTHORIZED: "request_retrieval", State.REQUESTED: "fetch_result"}
+SWEEP_GRACE = timedelta(seconds=60)
+
+
+def safe_return_path(candidate: str, fallback: str) -> str:
+    """Keep only a local path, so a return address cannot leave the site."""
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None)
+    ):
+        return candidate
+    return fallback
+
+
+def begin(
+    request: HttpRequest,
+    *,
+    tm_codes: list[str],
+    condition: catalog.QueryCondition,
+    return_path: str,
+) -> tuple[Retrieval, str]:
+    """Push an authorization request; return the retrieval and the portal URL."""
+    catalog.check_condition(condition, tm_codes)
+    session = PortalSession()
+
+    oauth_state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    request_uri = session.push_authorization_request(
+        {
+            "response_type": "code",
+            "client_id": conf.client_id(),
+            "redirect_uri": conf.redirect_uri(),
+            "scope": "openid",
+            "state": oauth_state,
+            "nonce": nonce,
+            "code_challenge": _s256(verifier),
+            "code_challenge_method": "S256",
+            "tm_codes": " ".join(tm_codes),
+            "query_condition": _json(condition.to_json()),
+        }
+    )
+
+    retrieval = Retrieval.objects.create(
+        owner=request.user,
+        tm_codes=tm_codes,
+        condition=condition.to_json(),
+        return_path=return_path,
+        oauth_state=oauth_state,
+        nonce=nonce,
+        code_verifier_sealed=sealing.seal(verifier),
+    )
+    pending = request.session.get(PENDING_SESSION_KEY, [])
+    request.session[PENDING_SESSION_KEY] = [*pending[-4:], str(retrieval.pk)]
+    query = urlencode({"client_id": conf.client_id(), "request_uri": request_uri})
+    return retrieval, f"{session.endpoint('authorization_endpoint')}?{query}"
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def complete_authorization(request: HttpRequest) -> Retrieval:
+    """Handle the portal's redirect back: checks first, then the code exchange."""
+    retrieval = _claim_callback(request)
+
+    if "error" in request.GET:
+        code = "access_denied" if request.GET["error"] == "access_denied" else "error"
+        _finish(retrieval, State.CANCELLED, error_code=code)
+        return retrieval
+
+    try:
+        _redeem_code(retrieval, request.GET.get("code", ""))
+    except PortalError as error:
+        _finish(retrieval, State.FAILED, error_code=error.code)
+    return retrieval
+
+
+def _claim_callback(request: HttpRequest) -> Retrieval:
+    oauth_state = request.GET.get("state", "")
+    pending = request.session.get(PENDING_SESSION_KEY, [])
+    retrieval = Retrieval.objects.filter(
+        oauth_state=oauth_state,
+        state=State.STARTED,
+        owner_id=request.user.pk,
+        id__in=pending,
+    ).first()
+    if not oauth_state or retrieval is None:
+        raise CallbackError("state")
+    if request.GET.get("iss") != conf.issuer():
+        raise CallbackError("iss")
+
+    request.session[PENDING_SESSION_KEY] = [p for p in pending if p != str(retrieval.pk)]
+    spent = f"spent-{secrets.token_hex(16)}"
+    claimed = Retrieval.objects.filter(
+        pk=retrieval.pk, state=State.STARTED, oauth_state=oauth_state
+    ).update(oauth_state=spent)
+    if claimed != 1:
+        raise CallbackError("state")
+    return retrieval
+
+
+def _redeem_code(retrieval: Retrieval, code: str) -> None:
+    session = PortalSession()
+    tokens = session.token(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": conf.redirect_uri(),
+            "code_verifier": sealing.unseal(retrieval.code_verifier_sealed),
+        }
+    )
+    subject = verify_id_token(session, str(tokens.get("id_token", "")), retrieval.nonce)
+    if not isinstance(tokens.get("refresh_token"), str):
+        raise PermanentPortalError("token_malformed")
+
+    with transaction.atomic():
+        _store_tokens(retrieval, tokens)
+        retrieval.subject = subject
+        retrieval.state = State.AUTHORIZED
+        retrieval.code_verifier_sealed = ""
+        retrieval.save()
+        transaction.on_commit(lambda: _enqueue("request_retrieval", retrieval.pk))
+
+
+def _store_tokens(retrieval: Retrieval, tokens: dict[str, Any]) -> None:
+    now = timezone.now()
+    retrieval.access_token_sealed = sealing.seal(str(tokens["access_token"]))
+    retrieval.access_expires_at = now + timedelta(seconds=_int(tokens, "expires_in"))
+    if isinstance(tokens.get("refresh_token"), str):
+        retrieval.refresh_token_sealed = sealing.seal(tokens["refresh_token"])
+    if "consent_expires_at" in tokens:
+        retrieval.consent_expires_at = datetime.fromtimestamp(
+            _int(tokens, "consent_expires_at"), tz=UTC
+        )
+
+
+def _int(tokens: dict[str, Any], name: str) -> int:
+    value = tokens.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise PermanentPortalError("token_malformed")
+    return value
+
+
+def _enqueue(task_name: str, retrieval_id: Any) -> None:
+    from mynaportal.client import tasks  # tasks import this module
+
+    try:
+        tasks.send(task_name, str(retrieval_id))
+    except Exception:
+        # The broker is down: the row keeps its next try, and the sweep sends
+        # it again once the broker is back (SECURITY Q1).
+        logger.exception("Could not enqueue %s for retrieval %s", task_name, retrieval_id)
+
+
+def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
+    Retrieval.objects.filter(pk=retrieval.pk).update(
+        state=state,
+        error_code=error_code,
+        next_try_at=None,
+        completed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    retrieval.state = state
+    retrieval.error_code = error_code
+
+
+def request_data(retrieval_id: str) -> NextStep:
+    """IF001-04: ask the portal for the consented information."""
+    retrieval = Retrieval.objects.filter(pk=retrieval_id, state=State.AUTHORIZED).first()
+    if retrieval is None:
+        return NextStep()
+
+    session = PortalSession()
+    try:
+        process_id = _with_access_token(
+            retrieval, session, lambda token: session.request(token, retrieval.tm_codes)
+        )
+    except PortalError as error:
+        return _after_failure(retrieval, error)
+
+    claimed = Retrieval.objects.filter(pk=retrieval.pk, state=State.AUTHORIZED).update(
+        state=State.REQUESTED,
+        process_id=process_id,
+        attempts=0,
+        next_try_at=timezone.now() + timedelta(seconds=1),
+    )
+    return NextStep("fetch_result", 1) if claimed == 1 else NextStep()
+
+
+def poll_result(retrieval_id: str) -> NextStep:
+    """IF001-06: fetch the result; store it verified and sealed when ready."""
+    retrieval = Retrieval.objects.filter(pk=retrieval_id, state=State.REQUESTED).first()
+    if retrieval is None:
+        return NextStep()
+
+    session = PortalSession()
+    try:
+        answer = _with_access_token(
+            retrieval,
+            session,
+            lambda token: session.result(token, retrieval.process_id),
+        )
+        return _take_answer(retrieval, session, answer)
+    except PortalError as error:
+        return _after_failure(retrieval, error)
+
+
+def _take_answer(
+    retrieval: Retrieval, session: PortalSession, answer: dict[str, Any]
+) -> NextStep:
+    status = answer.get("status")
+    if status == "processing":
+        wait = answer.get("retry_after")
+        wait = wait if isinstance(wait, int) and 0 < wait else 1
+        return _schedule(retrieval, min(wait, MAX_POLL_SECONDS), count=False)
+    if status == "error":
+        error = answer.get("error")
+        raise PermanentPortalError(error[:60] if isinstance(error, str) else "error")
+    if status != "completed" or not isinstance(answer.get("result"), str):
+        raise PermanentPortalError("result_malformed")
+
+    data = open_result(
+        session, answer["result"], subject=retrieval.subject, tm_codes=retrieval.tm_codes
+    )
+    Retrieval.objects.filter(pk=retrieval.pk, state=State.REQUESTED).update(
+        state=State.COMPLETED,
+        result_sealed=sealing.seal_json(data),
+        next_try_at=None,
+        completed_at=timezone.now(),
+    )
+    return NextStep()
+
+
+def _with_access_token(retrieval: Retrieval, session: PortalSession, call: Any) -> Any:
+    """Make a data call; on 401, refresh the access token once and try again."""
+    if retrieval.access_expires_at and (
+        retrieval.access_expires_at <= timezone.now() + ACCESS_TOKEN_MARGIN
+    ):
+        _refresh(retrieval, session)
+
+    try:
+        return call(sealing.unseal(retrieval.access_token_sealed))
+    except PermanentPortalError as error:
+        if error.code != "invalid_token":
+            raise
+    _refresh(retrieval, session)
+    return call(sealing.unseal(retrieval.access_token_sealed))
+
+
+def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
+    try:
+        tokens = session.token(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": sealing.unseal(retrieval.refresh_token_sealed),
+            }
+        )
+    except PermanentPortalError:
+        raise PermanentPortalError("consent_again") from None
+
+    _store_tokens(retrieval, tokens)
+    retrieval.save(
+        update_fields=["access_token_sealed", "access_expires_at", "updated_at"]
+    )
+
+
+def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
+    if error.permanent:
+        logger.warning("Retrieval %s failed: %s", retrieval.pk, error.code)
+        _finish(retrieval, State.FAILED, error_code=error.code)
+        return NextStep()
+
+    if retrieval.attempts + 1 >= conf.max_attempts():
+        _finish(retrieval, State.FAILED, error_code=f"gave_up:{error.code}"[:60])
+        return NextStep()
+    backoff = min(MAX_BACKOFF_SECONDS, 2**retrieval.attempts)
+    delay = max(error.retry_after or 0, backoff) + random.uniform(0, 1)  # noqa: S311
+    return _schedule(retrieval, int(delay) + 1, count=True)
+
+
+def _schedule(retrieval: Retrieval, seconds: int, *, count: bool) -> NextStep:
+    attempts = retrieval.attempts + 1 if count else retrieval.attempts
+    Retrieval.objects.filter(pk=retrieval.pk, state=retrieval.state).update(
+        attempts=attempts,
+        next_try_at=timezone.now() + timedelta(seconds=seconds),
+        error_code="",
+    )
+    return NextStep(TASK_FOR_STATE[State(retrieval.state)], seconds)
+
+
+def due_retrievals() -> list[tuple[str, str]]:
+    """Active retrievals whose next step is overdue: (task name, id) to re-send."""
+    overdue = timezone.now() - SWEEP_GRACE
+    rows = Retrieval.objects.filter(state__in=list(TASK_FOR_STATE)).filter(
+        Q(next_try_at__lt=overdue) | Q(next_try_at__isnull=True, updated_at__lt=overdue)
+    )
+    return [
+        (TASK_FOR_STATE[State(row.state)], str(row.pk))
+        for row in rows.only("pk", "state")[:500]
+    ]
+
+
+def retrieval_of(owner: AbstractBaseUser, retrieval_id: object) -> Retrieval | None:
+    """The owner's retrieval with that id, or None (also for another's id)."""
+    try:
+        return Retrieval.objects.filter(owner_id=owner.pk, pk=retrieval_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None

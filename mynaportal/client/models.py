@@ -1,0 +1,64 @@
+"""A retrieval of self-information, from the consent request to the result.
+
+The row is the truth about where a retrieval stands; Celery only carries it
+forward, and every step claims the row with a conditional update on the state
+it expects, so a redelivered task changes nothing.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Retrieval(models.Model):
+    class State(models.TextChoices):
+        STARTED = "started", _("マイナポータルで手続き中")
+        AUTHORIZED = "authorized", _("同意済み・取得準備中")
+        REQUESTED = "requested", _("取得中")
+        WAITING = "waiting", _("サーバ停止のため待機中")
+        COMPLETED = "completed", _("取得完了")
+        FAILED = "failed", _("取得失敗")
+        EXPIRED = "expired", _("期限切れ")
+        CANCELLED = "cancelled", _("キャンセル")
+
+    ACTIVE_STATES = (State.AUTHORIZED, State.REQUESTED, State.WAITING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrievals"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.STARTED)
+    tm_codes = models.JSONField()
+    condition = models.JSONField()
+    return_path = models.CharField(max_length=200)
+
+    # The authorization transaction; the verifier is sealed, state and nonce
+    # are only compared.
+    oauth_state = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64)
+    code_verifier_sealed = models.TextField()
+
+    subject = models.CharField(max_length=200, blank=True)
+    access_token_sealed = models.TextField(blank=True)
+    refresh_token_sealed = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    consent_expires_at = models.DateTimeField(null=True, blank=True)
+
+    process_id = models.CharField(max_length=100, blank=True)
+    result_sealed = models.TextField(blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_try_at"])]
+
+    def __str__(self) -> str:
+        return f"Retrieval {self.id} ({self.state})"

@@ -1,0 +1,206 @@
+"""The one seam for calls to Mynaportal.
+
+Every call sets a timeout, checks the shape of the answer, and raises either
+``TransientPortalError`` (worth retrying later) or ``PermanentPortalError``.
+Logs name the endpoint and the status, never a body: bodies carry tokens and
+personal data.
+"""
+
+import logging
+import secrets
+import time
+from typing import Any
+
+import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from mynaportal.client import conf
+from mynaportal.client.keys import SIGNING_ALGORITHM, signing_key
+
+logger = logging.getLogger(__name__)
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_LIFETIME = 60
+MAX_BODY_BYTES = 1_000_000
+TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+class PortalError(Exception):
+    """A call to the portal failed; ``code`` is safe to store and show."""
+
+    permanent = True
+
+    def __init__(self, code: str, *, retry_after: int | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class PermanentPortalError(PortalError):
+    pass
+
+
+class TransientPortalError(PortalError):
+    permanent = False
+
+
+class PortalSession:
+    """Calls to one portal, with its metadata and keys looked up once per use."""
+
+    def __init__(self) -> None:
+        self.http = requests.Session()
+        self._metadata: dict[str, Any] | None = None
+        self._jwks: KeySet | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """The portal's authorization server metadata, with the issuer checked."""
+        if self._metadata is None:
+            url = conf.issuer() + "/.well-known/oauth-authorization-server"
+            metadata = self._get_json(url, "metadata")
+            if metadata.get("issuer") != conf.issuer():
+                logger.warning("Portal metadata names another issuer")
+                raise PermanentPortalError("issuer_mismatch")
+            self._metadata = metadata
+        return self._metadata
+
+    def endpoint(self, name: str) -> str:
+        url = self.metadata().get(name)
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise PermanentPortalError("metadata_incomplete")
+        return url
+
+    def jwks(self, *, refresh: bool = False) -> KeySet:
+        """The portal's published keys; ``refresh`` fetches them again."""
+        if self._jwks is None or refresh:
+            body = self._get_json(self.endpoint("jwks_uri"), "jwks")
+            try:
+                self._jwks = KeySet.import_key_set(body)  # type: ignore[arg-type]
+            except (ValueError, KeyError, TypeError):
+                raise PermanentPortalError("jwks_malformed") from None
+        return self._jwks
+
+    def push_authorization_request(self, params: dict[str, str]) -> str:
+        """PAR (RFC 9126): push the request, get the ``request_uri`` back."""
+        body = self._post_form("pushed_authorization_request_endpoint", params, "par")
+        request_uri = body.get("request_uri")
+        if not isinstance(request_uri, str) or not request_uri:
+            raise PermanentPortalError("par_malformed")
+        return request_uri
+
+    def token(self, params: dict[str, str]) -> dict[str, Any]:
+        """IF001-03: exchange a code or a refresh token."""
+        body = self._post_form("token_endpoint", params, "token")
+        if not isinstance(body.get("access_token"), str):
+            raise PermanentPortalError("token_malformed")
+        return body
+
+    def request(self, access_token: str, tm_codes: list[str]) -> str:
+        """IF001-04: ask for the information; returns the ``process_id``."""
+        body = self._post_json(
+            "self_information_request_endpoint", access_token, {"tm_codes": tm_codes}
+        )
+        process_id = body.get("process_id")
+        if not isinstance(process_id, str) or not process_id:
+            raise PermanentPortalError("request_malformed")
+        return process_id
+
+    def result(self, access_token: str, process_id: str) -> dict[str, Any]:
+        """IF001-06: ask for the result of a process."""
+        return self._post_json(
+            "self_information_result_endpoint", access_token, {"process_id": process_id}
+        )
+
+    def _client_assertion(self) -> dict[str, str]:
+        key = signing_key()
+        now = int(time.time())
+        claims = {
+            "iss": conf.client_id(),
+            "sub": conf.client_id(),
+            "aud": conf.issuer(),
+            "jti": secrets.token_urlsafe(24),
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+        }
+        header = {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"}
+        return {
+            "client_id": conf.client_id(),
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": jwt.encode(
+                header, claims, key, algorithms=[SIGNING_ALGORITHM]
+            ),
+        }
+
+    def _get_json(self, url: str, name: str) -> dict[str, Any]:
+        return self._send(name, "GET", url)
+
+    def _post_form(
+        self, endpoint: str, params: dict[str, str], name: str
+    ) -> dict[str, Any]:
+        data = {**params, **self._client_assertion()}
+        return self._send(name, "POST", self.endpoint(endpoint), data=data)
+
+    def _post_json(
+        self, endpoint: str, access_token: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {access_token}"}
+        name = endpoint.removeprefix("self_information_").removesuffix("_endpoint")
+        url = self.endpoint(endpoint)
+        return self._send(name, "POST", url, json=payload, headers=headers)
+
+    def _send(self, name: str, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.http.request(
+                method, url, timeout=conf.timeout(), allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as error:
+            logger.warning("Portal %s call failed: %s", name, type(error).__name__)
+            raise TransientPortalError("portal_unreachable") from None
+
+        return _checked_body(name, response)
+
+
+def _checked_body(name: str, response: requests.Response) -> dict[str, Any]:
+    status = response.status_code
+    if status in TRANSIENT_STATUSES:
+        logger.warning("Portal %s answered %s", name, status)
+        raise TransientPortalError(
+            f"portal_http_{status}", retry_after=_retry_after(response)
+        )
+
+    if status >= 400:
+        error = _error_code(response)
+        logger.warning("Portal %s answered %s (%s)", name, status, error)
+        raise PermanentPortalError(error or f"portal_http_{status}")
+    return _json_object(name, response)
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str) and error.isascii() and error.isprintable():
+        return error[:60]
+    return None
+
+
+def _json_object(name: str, response: requests.Response) -> dict[str, Any]:
+    if len(response.content) > MAX_BODY_BYTES:
+        logger.warning("Portal %s answer is oversized", name)
+        raise PermanentPortalError("answer_oversized")
+
+    try:
+        body = response.json()
+    except ValueError:
+        logger.warning("Portal %s answered %s with no JSON", name, response.status_code)
+        raise TransientPortalError("answer_malformed") from None
+    if not isinstance(body, dict):
+        raise PermanentPortalError("answer_malformed")
+    return body
+
+
+def _retry_after(response: requests.Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return int(value) if value.isdigit() else None

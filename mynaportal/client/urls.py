@@ -1,0 +1,11 @@
+from django.urls import path
+
+from mynaportal.client import views
+
+app_name = "mynaportal"
+
+urlpatterns = [
+    path("callback/", views.callback, name="callback"),
+    path("retrievals/<uuid:retrieval_id>/", views.status, name="status"),
+    path("retrievals/<uuid:retrieval_id>/cancel/", views.cancel, name="cancel"),
+]

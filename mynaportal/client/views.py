@@ -1,0 +1,82 @@
+"""The client's pages: the portal's redirect back, and the retrieval status."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from mynaportal.client import flows
+from mynaportal.client.models import Retrieval
+
+CALLBACK_ERRORS = {
+    "state": gettext_lazy("この応答は、このブラウザで始めたお手続きのものではないか、既に使われています。"),
+    "iss": gettext_lazy("応答の発行元がマイナポータルであることを確認できませんでした。"),
+    "session": gettext_lazy("お手続きのセッションが見つかりません。ログインしてからやり直してください。"),
+}
+
+
+@require_GET
+@never_cache
+def callback(request: HttpRequest) -> HttpResponse:
+    """The redirect back from the portal (code, state, iss) or its error."""
+    if not request.user.is_authenticated:
+        return _callback_error(request, "session")
+
+    try:
+        retrieval = flows.complete_authorization(request)
+    except flows.CallbackError as error:
+        return _callback_error(request, error.code)
+
+    if retrieval.state == Retrieval.State.CANCELLED:
+        messages.warning(request, _cancel_message(retrieval.error_code))
+        return redirect(retrieval.return_path)
+    return redirect("mynaportal:status", retrieval_id=retrieval.pk)
+
+
+def _callback_error(request: HttpRequest, code: str) -> HttpResponse:
+    context = {"message": CALLBACK_ERRORS[code], "code": code}
+    return render(request, "mynaportal_client/callback_error.html", context, status=400)
+
+
+def _cancel_message(error_code: str) -> str:
+    if error_code == "access_denied":
+        return _("マイナポータルでの情報提供がキャンセルされました。年収はご自身で入力できます。")
+    return _("マイナポータルでのお手続きが完了しませんでした。年収はご自身で入力できます。")
+
+
+@login_required
+@require_GET
+@never_cache
+def status(request: HttpRequest, retrieval_id: str) -> HttpResponse:
+    """A page that moves on by itself until the data is in, then returns."""
+    retrieval = _owned(request, retrieval_id)
+    if retrieval.state == Retrieval.State.COMPLETED:
+        messages.success(request, _("マイナポータルから所得情報を取得しました。"))
+        return redirect(retrieval.return_path)
+
+    active = retrieval.state in Retrieval.ACTIVE_STATES
+    context = {"retrieval": retrieval, "active": active}
+    return render(request, "mynaportal_client/status.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, retrieval_id: str) -> HttpResponse:
+    """Stop a retrieval in progress (guideline §2.4 ※2); type the income instead."""
+    retrieval = _owned(request, retrieval_id)
+    Retrieval.objects.filter(
+        pk=retrieval.pk, state__in=[Retrieval.State.STARTED, *Retrieval.ACTIVE_STATES]
+    ).update(state=Retrieval.State.CANCELLED, error_code="cancelled_by_user")
+    messages.info(request, _("マイナポータルからの取得を中止しました。"))
+    return redirect(retrieval.return_path)
+
+
+def _owned(request: HttpRequest, retrieval_id: str) -> Retrieval:
+    retrieval = flows.retrieval_of(request.user, retrieval_id)  # type: ignore[arg-type]
+    if retrieval is None:
+        raise Http404
+    return retrieval

@@ -1,0 +1,181 @@
+"""The data API: self-information requests (IF001-04) and results (IF001-06).
+
+A result is a signed JWT (JWS) nested in a JWE encrypted to the client's
+registered encryption key, so only that client can read it and it can tell
+that the portal wrote it.
+"""
+
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from joserfc import jwe, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from mynaportal import catalog
+from mynaportal.simulator import clock
+from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
+from mynaportal.simulator.models import Grant, InformationRecord, ProcessRequest
+from mynaportal.simulator.oauth import OAuthError, issuer, pairwise_subject
+
+ENCRYPTION_ALGORITHM = "ECDH-ES+A256KW"
+CONTENT_ENCRYPTION = "A256GCM"
+RESULT_LIFETIME = timedelta(minutes=10)
+
+
+class DataError(Exception):
+    """A final answer about the data itself, such as ``no_data``."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+def start_request(grant: Grant, body: object) -> ProcessRequest:
+    """Accept a retrieval request for consented categories; return its process."""
+    if not isinstance(body, dict) or set(body) - {"tm_codes"}:
+        raise OAuthError("invalid_request", "The body must be {\"tm_codes\": [...]}")
+
+    tm_codes = body.get("tm_codes", grant.tm_codes)
+    if not isinstance(tm_codes, list) or not tm_codes:
+        raise OAuthError("invalid_request", "tm_codes must be a non-empty list")
+    if not set(tm_codes) <= set(grant.tm_codes):
+        raise OAuthError("insufficient_scope", "That information was not consented", 403)
+
+    now = clock.now()
+    delay = timedelta(seconds=settings.MYNAPORTAL_SIM_PROCESSING_SECONDS)
+    return ProcessRequest.objects.create(
+        process_id=secrets.token_urlsafe(24),
+        grant=grant,
+        tm_codes=tm_codes,
+        condition=grant.condition,
+        created_at=now,
+        ready_at=now + delay,
+    )
+
+
+def process_for(grant: Grant, body: object) -> ProcessRequest:
+    """Return the grant's process named in the body, or raise."""
+    if not isinstance(body, dict) or not isinstance(body.get("process_id"), str):
+        raise OAuthError("invalid_request", "The body must be {\"process_id\": \"...\"}")
+
+    process = ProcessRequest.objects.filter(
+        grant=grant, process_id=body["process_id"]
+    ).first()
+    if process is None:
+        raise OAuthError("invalid_request", "Unknown process_id", 404)
+    return process
+
+
+def result_of(process: ProcessRequest) -> dict[str, Any]:
+    """Answer a result call: still processing, the sealed result, or an error."""
+    now = clock.now()
+    if process.ready_at > now:
+        wait = max(1, int((process.ready_at - now).total_seconds() + 0.999))
+        return {"status": "processing", "retry_after": wait}
+
+    try:
+        entries = [_entry(process, tm_code) for tm_code in process.tm_codes]
+    except DataError as error:
+        return {
+            "status": "error",
+            "error": error.error,
+            "error_description": error.description,
+        }
+    return {"status": "completed", "result": _seal(process, entries)}
+
+
+def _entry(process: ProcessRequest, tm_code: str) -> dict[str, Any]:
+    persona = process.grant.persona
+    category = catalog.category(tm_code)
+    if "municipal" in category.servers and not persona.municipality_connected:
+        raise DataError("not_connected", "The municipality is not connected")
+
+    records = _select(
+        list(persona.records.filter(tm_code=tm_code)),
+        catalog.QueryCondition.from_json(process.condition),
+        category,
+    )
+    if not records:
+        raise DataError("no_data", f"No record of {tm_code} for the condition")
+    return {
+        "tm_code": tm_code,
+        "name": category.display_name,
+        "provider": records[0].provider,
+        "records": [_record_json(record) for record in records],
+    }
+
+
+def _select(
+    records: list[InformationRecord],
+    condition: catalog.QueryCondition,
+    category: catalog.Category,
+) -> list[InformationRecord]:
+    if condition.mode == catalog.QueryMode.AS_OF:
+        day = condition.as_of or clock.now().date()
+        return [record for record in records if record.valid_on(day)]
+    if condition.mode == catalog.QueryMode.RANGE:
+        start = condition.date_from or date.min
+        end = condition.date_to or date.max
+        return [record for record in records if _overlaps(record, start, end)]
+
+    key = category.latest_item
+    dated = [record for record in records if key and key in record.items]
+    return [max(dated, key=lambda record: record.items[key])] if dated else []
+
+
+def _overlaps(record: InformationRecord, start: date, end: date) -> bool:
+    return record.valid_from <= end and (record.valid_to is None or record.valid_to >= start)
+
+
+def _record_json(record: InformationRecord) -> dict[str, Any]:
+    return {
+        "valid_from": record.valid_from.isoformat(),
+        "valid_to": record.valid_to.isoformat() if record.valid_to else None,
+        "items": record.items,
+    }
+
+
+def _seal(process: ProcessRequest, entries: list[dict[str, Any]]) -> str:
+    grant = process.grant
+    now = int(clock.now().timestamp())
+    claims = {
+        "iss": issuer(),
+        "aud": grant.client.client_id,
+        "sub": pairwise_subject(grant.client, grant.persona),
+        "iat": now,
+        "exp": now + int(RESULT_LIFETIME.total_seconds()),
+        "process_id": process.process_id,
+        "selfPersonalData": entries,
+    }
+    key = current_signing_key()
+    signed = jwt.encode(
+        {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"},
+        claims,
+        key,
+        algorithms=[SIGNING_ALGORITHM],
+    )
+    return _encrypt_for(grant, signed)
+
+
+def _encrypt_for(grant: Grant, plaintext: str) -> str:
+    keys = [key for key in grant.client.jwks.get("keys", []) if key.get("use") == "enc"]
+    if not keys:
+        raise OAuthError("invalid_client", "The client registered no encryption key")
+
+    try:
+        key = KeySet.import_key_set({"keys": keys}).keys[0]
+        header = {
+            "alg": ENCRYPTION_ALGORITHM,
+            "enc": CONTENT_ENCRYPTION,
+            "cty": "JWT",
+            "kid": key.kid,
+        }
+        return jwe.encrypt_compact(
+            header, plaintext, key, algorithms=[ENCRYPTION_ALGORITHM, CONTENT_ENCRYPTION]
+        )
+    except (JoseError, ValueError) as error:
+        raise OAuthError("invalid_client", "The client's encryption key is unusable") from error

@@ -1,0 +1,196 @@
+"""The simulator's own records: registered clients, personas and their cards,
+and every artefact of the authorization and retrieval protocol.
+
+Secrets handed out (codes, tokens, request URIs) are stored only as SHA-256
+digests, as a real authorization server would.
+"""
+
+import hashlib
+from datetime import date
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+CLIENT_ID_PATTERN = r"^SP\d{8}_[A-Z]{2}\d{4}$"
+
+
+def digest(secret: str) -> str:
+    """Return the hex SHA-256 of a handed-out secret, the only form stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Client(models.Model):
+    """A Web service provider registered to use the self-information API."""
+
+    client_id = models.CharField(
+        max_length=17, unique=True, validators=[RegexValidator(CLIENT_ID_PATTERN)]
+    )
+    name = models.CharField(max_length=100)
+    purpose = models.CharField(max_length=200)
+    redirect_uris = models.JSONField(default=list)
+    jwks = models.JSONField(help_text="The client's public keys (JWKS).")
+    tm_codes = models.JSONField(default=list, help_text="Categories it may request.")
+    consent_days = models.PositiveIntegerField(default=90)
+    notification_url = models.URLField(blank=True)
+    sector_salt = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+
+class Persona(models.Model):
+    """A synthetic resident, with records held by the middle servers."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    name_kana = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    municipality = models.CharField(max_length=100)
+    municipality_connected = models.BooleanField(default=True)
+    # Generated so that the check digit fails: it can never be a real number.
+    individual_number = models.CharField(max_length=12)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DemoCA(models.Model):
+    """The simulator's own certificate authority for the virtual cards."""
+
+    key_pem = models.TextField()
+    certificate_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Card(models.Model):
+    """A virtual My Number card holding the 利用者証明用電子証明書 and its key."""
+
+    persona = models.OneToOneField(Persona, on_delete=models.CASCADE)
+    pin_hash = models.CharField(max_length=128)
+    key_pem = models.TextField()
+    certificate_pem = models.TextField()
+    serial_number = models.CharField(max_length=64)
+    failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
+    revoked = models.BooleanField(default=False)
+
+    MAX_PIN_ATTEMPTS = 3
+
+    @property
+    def locked(self) -> bool:
+        return self.failed_pin_attempts >= self.MAX_PIN_ATTEMPTS
+
+    def __str__(self) -> str:
+        return f"Card of {self.persona}"
+
+
+class InformationRecord(models.Model):
+    """One record of a category (TM code) held for a persona."""
+
+    persona = models.ForeignKey(
+        Persona, on_delete=models.CASCADE, related_name="records"
+    )
+    tm_code = models.CharField(max_length=16)
+    provider = models.CharField(max_length=100, help_text="情報提供者 (providing body)")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    items = models.JSONField()
+
+    class Meta:
+        ordering = ["persona", "tm_code", "valid_from"]
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class SigningKey(models.Model):
+    """A key of the portal: ``sig`` signs tokens and results."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class PushedRequest(models.Model):
+    """A pushed authorization request (PAR, RFC 9126) and its browser journey."""
+
+    request_uri_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    redirect_uri = models.URLField(max_length=500)
+    state = models.CharField(max_length=200)
+    nonce = models.CharField(max_length=200)
+    code_challenge = models.CharField(max_length=128)
+    tm_codes = models.JSONField()
+    condition = models.JSONField()
+    expires_at = models.DateTimeField()
+    consented_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    card_challenge = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Grant(models.Model):
+    """A person's consent to one client for some categories, for a period."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE)
+    tm_codes = models.JSONField()
+    condition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class AuthorizationCode(models.Model):
+    """A one-time code; a second use revokes the grant the first one made."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    pushed_request = models.OneToOneField(PushedRequest, on_delete=models.CASCADE)
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.SET_NULL)
+
+
+class Token(models.Model):
+    """An access or refresh token of a grant."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="tokens")
+    kind = models.CharField(max_length=10, choices=[(ACCESS, ACCESS), (REFRESH, REFRESH)])
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class UsedAssertion(models.Model):
+    """A client assertion's ``jti``, kept until it expires to refuse replays."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    jti = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "jti"], name="unique_client_jti")
+        ]
+
+
+class ProcessRequest(models.Model):
+    """A self-information request (IF001-04) and when its result is ready."""
+
+    process_id = models.CharField(max_length=64, unique=True)
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE)
+    tm_codes = models.JSONField()
+    condition = models.JSONField()
+    created_at = models.DateTimeField()
+    ready_at = models.DateTimeField()

@@ -1,0 +1,274 @@
+"""HTTP adapters of the simulator: JSON endpoints and the portal's screens."""
+
+import json
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from mynaportal import catalog
+from mynaportal.simulator import clock, data, identity, jpki, oauth
+from mynaportal.simulator.keys import public_jwks
+from mynaportal.simulator.models import Card, PushedRequest
+
+SESSION_KEY = "pushed_request_id"
+JsonView = Callable[[HttpRequest], dict[str, Any]]
+
+
+def json_endpoint(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
+    """Answer a back-channel call as JSON, turning OAuth errors into their status."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            error = oauth.OAuthError("invalid_request", "Use POST", 405)
+            return _error_json(error)
+
+        try:
+            body = view(request)
+        except oauth.OAuthError as error:
+            return _error_json(error)
+        return _no_store(JsonResponse(body, status=201 if "request_uri" in body else 200))
+
+    return wrapper
+
+
+def _error_json(error: oauth.OAuthError) -> HttpResponse:
+    response = JsonResponse(
+        {"error": error.error, "error_description": error.description},
+        status=error.status,
+    )
+    if error.status == 401:
+        response["WWW-Authenticate"] = f'Bearer error="{error.error}"'
+    return _no_store(response)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_body(request: HttpRequest) -> object:
+    try:
+        return json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise oauth.OAuthError("invalid_request", "The body is not JSON") from None
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "simulator/home.html")
+
+
+@require_GET
+def discovery(request: HttpRequest) -> HttpResponse:
+    base = oauth.issuer()
+    metadata = {
+        "issuer": base,
+        "authorization_endpoint": base + reverse("simulator:authorize"),
+        "pushed_authorization_request_endpoint": base + reverse("simulator:par"),
+        "token_endpoint": base + reverse("simulator:token"),
+        "jwks_uri": base + reverse("simulator:jwks"),
+        "self_information_request_endpoint": base + reverse("simulator:request"),
+        "self_information_result_endpoint": base + reverse("simulator:result"),
+        "require_pushed_authorization_requests": True,
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": oauth.ASSERTION_ALGORITHMS,
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "subject_types_supported": ["pairwise"],
+        "authorization_response_iss_parameter_supported": True,
+        "result_signing_alg_values_supported": ["ES256"],
+        "result_encryption_alg_values_supported": [data.ENCRYPTION_ALGORITHM],
+        "result_encryption_enc_values_supported": [data.CONTENT_ENCRYPTION],
+    }
+    return JsonResponse(metadata)
+
+
+@require_GET
+def jwks(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(public_jwks())
+
+
+@json_endpoint
+def par(request: HttpRequest) -> dict[str, Any]:
+    params = oauth.single_values(request.POST)
+    client = oauth.authenticate_client(params)
+    request_uri = oauth.push_authorization_request(client, params)
+    return {
+        "request_uri": request_uri,
+        "expires_in": int(oauth.REQUEST_URI_LIFETIME.total_seconds()),
+    }
+
+
+@json_endpoint
+def token(request: HttpRequest) -> dict[str, Any]:
+    params = oauth.single_values(request.POST)
+    client = oauth.authenticate_client(params)
+
+    grant_type = params.get("grant_type")
+    if grant_type == "authorization_code":
+        return oauth.exchange_code(client, params)
+    if grant_type == "refresh_token":
+        return oauth.refresh(client, params)
+    raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
+
+
+def _bearer_grant(request: HttpRequest) -> Any:
+    if "access_token" in request.GET or "access_token" in request.POST:
+        raise oauth.OAuthError("invalid_request", "Tokens go in the header only")
+    return oauth.grant_for_access_token(request.headers.get("Authorization", ""))
+
+
+@json_endpoint
+def self_information_request(request: HttpRequest) -> dict[str, Any]:
+    grant = _bearer_grant(request)
+    process = data.start_request(grant, _json_body(request))
+    return {"process_id": process.process_id}
+
+
+@json_endpoint
+def self_information_result(request: HttpRequest) -> dict[str, Any]:
+    grant = _bearer_grant(request)
+    process = data.process_for(grant, _json_body(request))
+    return data.result_of(process)
+
+
+PORTAL_ERRORS = {
+    "par_required": _("認可リクエストは事前に登録（PAR）されている必要があります。"),
+    "invalid_request_uri": _(
+        "この認可リクエストは無効か、有効期限が切れているか、既に使用されています。"
+    ),
+    "session_expired": _("お手続きの有効期限が切れました。サービスの画面からやり直してください。"),
+}
+
+
+def _portal_error(request: HttpRequest, error: str, status: int = 400) -> HttpResponse:
+    context = {"error": error, "message": PORTAL_ERRORS.get(error, error)}
+    return render(request, "simulator/error.html", context, status=status)
+
+
+@require_GET
+def authorize(request: HttpRequest) -> HttpResponse:
+    """Start the browser journey of a pushed request: show the consent screen."""
+    client_id = request.GET.get("client_id", "")
+    request_uri = request.GET.get("request_uri", "")
+    if not request_uri:
+        return _portal_error(request, "par_required")
+
+    try:
+        pushed = oauth.pushed_request_for(client_id, request_uri)
+    except oauth.OAuthError as error:
+        return _portal_error(request, error.error)
+
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = pushed.pk
+    return redirect("simulator:consent")
+
+
+def _current_pushed_request(request: HttpRequest) -> PushedRequest | None:
+    return (
+        PushedRequest.objects.select_related("client")
+        .filter(pk=request.session.get(SESSION_KEY), completed_at__isnull=True)
+        .first()
+    )
+
+
+def _back_to_client(pushed: PushedRequest, **params: str) -> HttpResponse:
+    query = urlencode({**params, "state": pushed.state, "iss": oauth.issuer()})
+    return HttpResponseRedirect(f"{pushed.redirect_uri}?{query}", status=303)
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    """STEP1 本人同意 (guideline §2.3 ③, Fig. 2.3-3)."""
+    pushed = _current_pushed_request(request)
+    if pushed is None:
+        return _portal_error(request, "session_expired")
+
+    if request.method == "POST" and "cancel" in request.POST:
+        PushedRequest.objects.filter(pk=pushed.pk).update(completed_at=clock.now())
+        return _back_to_client(pushed, error="access_denied")
+    if request.method == "POST" and request.POST.get("agree") == "on":
+        PushedRequest.objects.filter(pk=pushed.pk).update(consented_at=clock.now())
+        return redirect("simulator:identity")
+
+    context = {
+        "pushed": pushed,
+        "categories": [catalog.category(code) for code in pushed.tm_codes],
+        "missing_agreement": request.method == "POST",
+    }
+    return render(request, "simulator/consent.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def identity_check(request: HttpRequest) -> HttpResponse:
+    """STEP1 本人確認 (§2.3 ④): choose the card and enter its PIN."""
+    pushed = _current_pushed_request(request)
+    if pushed is None or pushed.consented_at is None:
+        return _portal_error(request, "session_expired")
+
+    context: dict[str, Any] = {"pushed": pushed, "cards": _cards()}
+    if request.method == "POST":
+        outcome = _verify_identity(request, pushed, context)
+        if outcome is not None:
+            return outcome
+
+    pushed.card_challenge = jpki.new_challenge().hex()
+    pushed.save(update_fields=["card_challenge"])
+    return render(request, "simulator/identity.html", context)
+
+
+def _cards() -> list[Card]:
+    return list(Card.objects.select_related("persona").order_by("persona__id"))
+
+
+def _verify_identity(
+    request: HttpRequest, pushed: PushedRequest, context: dict[str, Any]
+) -> HttpResponse | None:
+    card = get_object_or_404(Card, pk=request.POST.get("card") or 0)
+    pin = request.POST.get("pin", "")
+    context["selected"] = card.pk
+    if not (len(pin) == 4 and pin.isdigit()):
+        context["error"] = "pin_format"
+        return None
+
+    challenge = bytes.fromhex(pushed.card_challenge)
+    try:
+        identity.verify(identity.unlock_with_pin(card, pin, challenge), challenge)
+    except identity.IdentityError as error:
+        if not error.final:
+            context.update(error=error.code, attempts_left=error.attempts_left)
+            return None
+        PushedRequest.objects.filter(pk=pushed.pk).update(completed_at=clock.now())
+        failure = {"error": error.code, "return_url": _failure_url(pushed, error.code)}
+        return render(request, "simulator/identity_failed.html", failure, status=403)
+
+    code = oauth.issue_code(pushed, card.persona)
+    return _back_to_client(pushed, code=code)
+
+
+def _failure_url(pushed: PushedRequest, code: str) -> str:
+    query = urlencode(
+        {
+            "error": "access_denied",
+            "error_description": f"identity_verification_failed:{code}",
+            "state": pushed.state,
+            "iss": oauth.issuer(),
+        }
+    )
+    return f"{pushed.redirect_uri}?{query}"
