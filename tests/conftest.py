@@ -1,0 +1,225 @@
+"""Shared fixtures: the real simulator as a separate site, a real Celery worker,
+customers, and a real browser.
+
+The bank runs in pytest-django's live server; the simulator runs as its own
+process (gunicorn) with its own database, exactly as `make demo` runs it, and
+the two meet only over HTTP.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dj_database_url
+import pytest
+import requests
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# made by the tests themselves are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CUSTOMER_PASSWORD = "correct-horse-2026"
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The running simulator."""
+
+    url: str
+    env: dict[str, str]
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the simulator's own database."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _portal_database(tmp: Path) -> str:
+    """A fresh database for the simulator, beside the bank's test database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / 'portal.sqlite3'}"
+
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = f"{config['NAME']}_portal_test"
+    maintenance = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def client_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bank's client keys for this test run, and their public JWKS file."""
+    from mynaportal.client.keys import generate_client_keys
+
+    folder = tmp_path_factory.mktemp("keys")
+    private = folder / "bank-client.jwks.json"
+    generate_client_keys(private)
+    settings.MYNAPORTAL_CLIENT_KEYS_FILE = str(private)
+    return private
+
+
+@pytest.fixture(scope="session")
+def portal(
+    live_server: object, client_keys: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Portal]:
+    """The simulator, seeded and registered with the bank's live server."""
+    from mynaportal.client.keys import public_jwks
+
+    tmp = tmp_path_factory.mktemp("portal")
+    public = tmp / "bank-client.public.json"
+    public.write_text(__import__("json").dumps(public_jwks()))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankdemo.settings.portal",
+        "SIMULATOR_DATABASE_URL": _portal_database(tmp),
+        "MYNAPORTAL_SIM_ISSUER": url,
+        "MYNAPORTAL_SIM_PROCESSING_SECONDS": "1",
+        "BANKDEMO_VAR_DIR": str(tmp),
+    }
+    bank_url = str(live_server.url)  # type: ignore[attr-defined]
+    callback = f"{bank_url}/mynaportal/callback/"
+    running = Portal(url=url, env=env)
+    running.manage("migrate", "--verbosity", "0")
+    running.manage("seed_portal", "--client-jwks", str(public), "--redirect-uri", callback)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bankdemo.wsgi:application"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    _wait_until_up(url + "/.well-known/oauth-authorization-server", process)
+    settings.MYNAPORTAL_ISSUER = url
+    settings.MYNAPORTAL_REDIRECT_URI = callback
+    yield running
+
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("The simulator exited at start-up")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("The simulator did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """A real Celery worker, in a thread, on the configured broker (Redis in CI)."""
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connections
+
+    from bankdemo.celery import app
+
+    # Celery closes a connection after each task only when it is not meant to
+    # persist; a persisting one would keep the test database from being dropped.
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="warning"):
+            yield
+
+
+@pytest.fixture
+def bank(
+    portal: Portal, celery_worker: None, live_server: object, transactional_db: None
+) -> str:
+    """The bank's live URL, with the simulator and a worker behind it."""
+    return str(live_server.url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def customer(transactional_db: None) -> object:
+    """A signed-up customer with a verified email address."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username="hanako",
+        email="hanako@example.com",
+        password=CUSTOMER_PASSWORD,
+        last_name="山田",
+        first_name="花子",
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    return user
+
+
+@pytest.fixture
+def other_customer(transactional_db: None) -> object:
+    """A second customer, to show that one cannot see another's records."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(
+        username="taro", email="taro@example.com", password=CUSTOMER_PASSWORD
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, driven by Playwright; missing Chromium fails loudly."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh browser context in Japanese, as a customer in Japan would have."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="ja-JP", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
