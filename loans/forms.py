@@ -14,8 +14,9 @@ class LoanApplicationForm(forms.Form):
     desired_date = forms.CharField(
         label=_("お借入希望年月日"),
         help_text=_("※例：「20190401」といった形式で入力してください。"),
-        max_length=8,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "8"}
+        ),
     )
     amount_man_yen = forms.IntegerField(
         label=_("お借入希望金額"), min_value=1, max_value=100_000

@@ -6,14 +6,8 @@ check digit so that none of them can belong to a real person.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-
-from mynaportal import catalog
-from mynaportal.simulator import clock, jpki
-from mynaportal.simulator.models import Card, DemoCA, InformationRecord, Persona
 
 
 @dataclass(frozen=True)
@@ -173,72 +167,3 @@ def _pension_deduction(revenue: int) -> int:
     if revenue <= 7_700_000:
         return revenue * 15 // 100 + 685_000
     return revenue * 5 // 100 + 1_455_000
-
-
-def demo_ca() -> DemoCA:
-    """Return the simulator's demo JPKI CA, creating it on first use."""
-    existing = DemoCA.objects.order_by("-created_at").first()
-    if existing is not None:
-        return existing
-
-    issued = jpki.create_demo_ca(now=clock.now() - timedelta(days=1))
-    return DemoCA.objects.create(
-        key_pem=issued.key_pem, certificate_pem=issued.certificate_pem
-    )
-
-
-@transaction.atomic
-def ensure_persona(spec: PersonaSpec) -> tuple[Persona, bool]:
-    """Create a persona with its card and records; leave an existing one as it is."""
-    existing = Persona.objects.filter(slug=spec.slug).first()
-    if existing is not None:
-        return existing, False
-
-    persona = Persona.objects.create(
-        slug=spec.slug,
-        name=spec.name,
-        name_kana=spec.name_kana,
-        birth_date=spec.birth_date,
-        municipality=spec.municipality,
-        individual_number=invalid_individual_number(spec.slug),
-        note=spec.note,
-    )
-    _issue_card(persona, spec.pin)
-    for income in spec.incomes:
-        InformationRecord.objects.create(
-            persona=persona,
-            tm_code=catalog.LOCAL_TAX_TM_CODE,
-            provider=spec.municipality,
-            valid_from=date(income.taxable_year, 6, 1),
-            valid_to=date(income.taxable_year + 1, 5, 31),
-            items=local_tax_items(income),
-        )
-    return persona, True
-
-
-def _issue_card(persona: Persona, pin: str) -> Card:
-    now = clock.now()
-    issued = jpki.issue_card_certificate(
-        _issued_ca(),
-        holder_reference=f"card-{persona.slug}",
-        not_before=now - timedelta(days=30),
-        not_after=_years_later(now, 5),
-    )
-    return Card.objects.create(
-        persona=persona,
-        pin_hash=make_password(pin),
-        key_pem=issued.key_pem,
-        certificate_pem=issued.certificate_pem,
-        serial_number=str(issued.serial_number),
-    )
-
-
-def _issued_ca() -> jpki.IssuedCertificate:
-    ca = demo_ca()
-    return jpki.IssuedCertificate(
-        key_pem=ca.key_pem, certificate_pem=ca.certificate_pem, serial_number=0
-    )
-
-
-def _years_later(moment: datetime, years: int) -> datetime:
-    return moment + timedelta(days=365 * years)

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from mynaportal import catalog
-from mynaportal.simulator import keys, personas
+from mynaportal.simulator import keys, personas, seeding
 from mynaportal.simulator.models import Client
 
 DEMO_CLIENT_ID = "SP12345678_AB1234"
@@ -34,12 +34,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         jwks = self._read_jwks(Path(options["client_jwks"]))
         keys.ensure_signing_key()
-        personas.demo_ca()
+        seeding.demo_ca()
 
         created = [
             spec.slug
             for spec in personas.DEMO_PERSONAS
-            if personas.ensure_persona(spec)[1]
+            if seeding.ensure_persona(spec)[1]
         ]
         client = self._register_bank(jwks, options["redirect_uri"])
 
