@@ -21,7 +21,9 @@ class LoanApplicationForm(forms.Form):
     amount_man_yen = forms.IntegerField(
         label=_("お借入希望金額"), min_value=1, max_value=100_000
     )
-    term_years = forms.IntegerField(label=_("お借入希望期間"), min_value=1, max_value=35)
+    term_years = forms.IntegerField(
+        label=_("お借入希望期間"), min_value=1, max_value=35
+    )
     annual_income_man_yen = forms.IntegerField(
         label=_("あなたの年収"), min_value=1, max_value=100_000
     )
@@ -29,7 +31,9 @@ class LoanApplicationForm(forms.Form):
     def clean_desired_date(self) -> date:
         raw = self.cleaned_data["desired_date"].strip()
         if len(raw) != 8 or not raw.isdigit():
-            raise forms.ValidationError(_("「20190401」のように8桁の数字で入力してください。"))
+            raise forms.ValidationError(
+                _("「20190401」のように8桁の数字で入力してください。")
+            )
 
         try:
             desired = datetime.strptime(raw, "%Y%m%d").date()

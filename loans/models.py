@@ -19,7 +19,9 @@ class LoanApplication(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_applications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="loan_applications",
     )
     desired_date = models.DateField(_("お借入希望年月日"))
     amount_man_yen = models.PositiveIntegerField(_("お借入希望金額（万円）"))

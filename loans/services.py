@@ -24,7 +24,9 @@ class RetrievedIncome:
 
     @property
     def total_yen(self) -> int:
-        return max(0, self.salary_revenue + self.public_pension_revenue + self.business_income)
+        return max(
+            0, self.salary_revenue + self.public_pension_revenue + self.business_income
+        )
 
     @property
     def man_yen(self) -> int:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,7 +61,9 @@ def _start_income_retrieval(request: HttpRequest) -> HttpResponse:
     except mynaportal.PortalError:
         messages.error(
             request,
-            _("マイナポータルに接続できませんでした。時間をおいて再度お試しいただくか、年収をご自身で入力してください。"),
+            _(
+                "マイナポータルに接続できませんでした。時間をおいて再度お試しいただくか、年収をご自身で入力してください。"
+            ),
         )
         return redirect("loans:apply")
 
@@ -83,7 +86,11 @@ def _retrieved_income(request: HttpRequest) -> dict[str, Any] | None:
     income = services.income_from_local_tax(status.data)
     if income is None:
         return None
-    return {"income": income, "fetched_at": status.completed_at, "retrieval_id": status.id}
+    return {
+        "income": income,
+        "fetched_at": status.completed_at,
+        "retrieval_id": status.id,
+    }
 
 
 def _pending(request: HttpRequest) -> mynaportal.RetrievalStatus | None:
@@ -101,24 +108,19 @@ def _initial(request: HttpRequest, retrieved: dict[str, Any] | None) -> dict[str
 def _save_application(
     request: HttpRequest, data: dict[str, Any], retrieved: dict[str, Any] | None
 ) -> LoanApplication:
+    if request.user.pk is None:
+        raise PermissionDenied
     income = data["annual_income_man_yen"]
-    from_portal = retrieved is not None and retrieved["income"].man_yen == income
     screening = services.screen(data["amount_man_yen"], data["term_years"], income)
+    provenance = _provenance(income, retrieved)
 
     application = LoanApplication.objects.create(
-        applicant=request.user,
+        applicant_id=request.user.pk,
         desired_date=data["desired_date"],
         amount_man_yen=data["amount_man_yen"],
         term_years=data["term_years"],
         annual_income_man_yen=income,
-        income_source=(
-            LoanApplication.IncomeSource.MYNAPORTAL
-            if from_portal
-            else LoanApplication.IncomeSource.SELF_DECLARED
-        ),
-        income_taxable_year=retrieved["income"].taxable_year if from_portal else None,
-        income_fetched_at=retrieved["fetched_at"] if from_portal else None,
-        income_retrieval_id=retrieved["retrieval_id"] if from_portal else None,
+        **provenance,
         screening_rate_percent=services.SCREENING_RATE_PERCENT,
         annual_repayment_yen=screening.annual_repayment_yen,
         repayment_ratio_percent=screening.repayment_ratio_percent,
@@ -127,6 +129,19 @@ def _save_application(
     request.session.pop(DRAFT_KEY, None)
     request.session.pop(RETRIEVAL_KEY, None)
     return application
+
+
+def _provenance(income: int, retrieved: dict[str, Any] | None) -> dict[str, Any]:
+    """Where the income came from: the portal, unless the customer changed it."""
+    if retrieved is None or retrieved["income"].man_yen != income:
+        return {"income_source": LoanApplication.IncomeSource.SELF_DECLARED}
+
+    return {
+        "income_source": LoanApplication.IncomeSource.MYNAPORTAL,
+        "income_taxable_year": retrieved["income"].taxable_year,
+        "income_fetched_at": retrieved["fetched_at"],
+        "income_retrieval_id": retrieved["retrieval_id"],
+    }
 
 
 @login_required

@@ -109,11 +109,22 @@ def portal(
     callback = f"{bank_url}/mynaportal/callback/"
     running = Portal(url=url, env=env)
     running.manage("migrate", "--verbosity", "0")
-    running.manage("seed_portal", "--client-jwks", str(public), "--redirect-uri", callback)
+    running.manage(
+        "seed_portal", "--client-jwks", str(public), "--redirect-uri", callback
+    )
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bankdemo.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "gunicorn", "bankdemo.wsgi:application"),
+            *(
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ),
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -151,9 +162,12 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
     # Celery closes a connection after each task only when it is not meant to
     # persist; a persisting one would keep the test database from being dropped.
     connections.settings["default"]["CONN_MAX_AGE"] = 0
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="warning"):
-            yield
+    blocker = django_db_blocker.unblock()  # type: ignore[attr-defined]
+    worker = start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="warning"
+    )
+    with blocker, worker:
+        yield
 
 
 @pytest.fixture
@@ -177,7 +191,9 @@ def customer(transactional_db: None) -> object:
         last_name="山田",
         first_name="花子",
     )
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    EmailAddress.objects.create(
+        user=user, email=user.email, primary=True, verified=True
+    )
     return user
 
 
@@ -195,7 +211,9 @@ def other_customer(transactional_db: None) -> object:
 def browser() -> Iterator[object]:
     """Debian's Chromium, driven by Playwright; missing Chromium fails loudly."""
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
+        pytest.fail(
+            "Chromium is missing: run `make browser` (apt-get install chromium)"
+        )
 
     from playwright.sync_api import sync_playwright
 

@@ -54,7 +54,11 @@ class WebFlow:
         form = self.http.get(f"{self.bank}/loans/apply/")
         return self.http.post(
             f"{self.bank}/loans/apply/",
-            data={"csrfmiddlewaretoken": csrf_of(form.text), "fetch_income": "1", **typed},
+            data={
+                "csrfmiddlewaretoken": csrf_of(form.text),
+                "fetch_income": "1",
+                **typed,
+            },
             headers={"Referer": f"{self.bank}/loans/apply/"},
         )
 
@@ -96,7 +100,9 @@ class WebFlow:
             allow_redirects=follow,
         )
 
-    def wait_until_filled(self, status_url: str, timeout: float = 30) -> requests.Response:
+    def wait_until_filled(
+        self, status_url: str, timeout: float = 30
+    ) -> requests.Response:
         """Reload the status page as its refresh would, until it sends us back."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

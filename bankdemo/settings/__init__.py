@@ -1,1 +1,1 @@
-"""Settings for the two sites: the bank (``bank``) and the portal simulator (``portal``)."""
+"""Settings of the two sites: the bank (``bank``) and the simulator (``portal``)."""

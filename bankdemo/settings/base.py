@@ -59,7 +59,11 @@ def database(env_name: str, sqlite_name: str) -> dict[str, object]:
     """Read a database URL, falling back to a SQLite file under ``var/``."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     url = env_str(env_name, f"sqlite:///{VAR_DIR / sqlite_name}")
-    return dict(dj_database_url.parse(url, conn_max_age=60))
+    config = dict(dj_database_url.parse(url, conn_max_age=60))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not memory, so that test threads (live server, worker) share it.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-{sqlite_name}")}
+    return config
 
 
 LANGUAGE_CODE = "ja"

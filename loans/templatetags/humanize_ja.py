@@ -25,7 +25,7 @@ def accessible(field: BoundField) -> SafeString:
     if field.errors:
         ids.append(f"{field.auto_id}_error")
 
-    attrs = {"aria-describedby": " ".join(ids)}
+    attrs: dict[str, str | bool] = {"aria-describedby": " ".join(ids)}
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)

@@ -50,9 +50,11 @@ def start_retrieval(
     return str(retrieval.pk), url
 
 
-def retrieval_status(owner: AbstractBaseUser, retrieval_id: object) -> RetrievalStatus | None:
+def retrieval_status(
+    owner: AbstractBaseUser, retrieval_id: object
+) -> RetrievalStatus | None:
     """The owner's retrieval, or None if there is none with that id for them."""
-    retrieval = flows.retrieval_of(owner, retrieval_id)
+    retrieval = flows.retrieval_of(owner, str(retrieval_id))
     if retrieval is None:
         return None
 

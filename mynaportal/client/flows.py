@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -33,7 +33,6 @@ from mynaportal.client.portal import (
     PermanentPortalError,
     PortalError,
     PortalSession,
-    TransientPortalError,
 )
 from mynaportal.client.verify import open_result, verify_id_token
 
@@ -63,7 +62,10 @@ class NextStep:
     countdown: int = 0
 
 
-TASK_FOR_STATE = {State.AUTHORIZED: "request_retrieval", State.REQUESTED: "fetch_result"}
+TASK_FOR_STATE = {
+    State.AUTHORIZED: "request_retrieval",
+    State.REQUESTED: "fetch_result",
+}
 SWEEP_GRACE = timedelta(seconds=60)
 
 
@@ -87,6 +89,8 @@ def begin(
 ) -> tuple[Retrieval, str]:
     """Push an authorization request; return the retrieval and the portal URL."""
     catalog.check_condition(condition, tm_codes)
+    if request.user.pk is None:
+        raise PermissionDenied
     session = PortalSession()
 
     oauth_state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -107,7 +111,7 @@ def begin(
     )
 
     retrieval = Retrieval.objects.create(
-        owner=request.user,
+        owner_id=request.user.pk,
         tm_codes=tm_codes,
         condition=condition.to_json(),
         return_path=return_path,
@@ -160,7 +164,9 @@ def _claim_callback(request: HttpRequest) -> Retrieval:
     if request.GET.get("iss") != conf.issuer():
         raise CallbackError("iss")
 
-    request.session[PENDING_SESSION_KEY] = [p for p in pending if p != str(retrieval.pk)]
+    request.session[PENDING_SESSION_KEY] = [
+        p for p in pending if p != str(retrieval.pk)
+    ]
     spent = f"spent-{secrets.token_hex(16)}"
     claimed = Retrieval.objects.filter(
         pk=retrieval.pk, state=State.STARTED, oauth_state=oauth_state
@@ -220,7 +226,9 @@ def _enqueue(task_name: str, retrieval_id: Any) -> None:
     except Exception:
         # The broker is down: the row keeps its next try, and the sweep sends
         # it again once the broker is back (SECURITY Q1).
-        logger.exception("Could not enqueue %s for retrieval %s", task_name, retrieval_id)
+        logger.exception(
+            "Could not enqueue %s for retrieval %s", task_name, retrieval_id
+        )
 
 
 def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
@@ -237,7 +245,9 @@ def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
 
 def request_data(retrieval_id: str) -> NextStep:
     """IF001-04: ask the portal for the consented information."""
-    retrieval = Retrieval.objects.filter(pk=retrieval_id, state=State.AUTHORIZED).first()
+    retrieval = Retrieval.objects.filter(
+        pk=retrieval_id, state=State.AUTHORIZED
+    ).first()
     if retrieval is None:
         return NextStep()
 
@@ -282,7 +292,7 @@ def _take_answer(
     status = answer.get("status")
     if status == "processing":
         wait = answer.get("retry_after")
-        wait = wait if isinstance(wait, int) and 0 < wait else 1
+        wait = wait if isinstance(wait, int) and wait > 0 else 1
         return _schedule(retrieval, min(wait, MAX_POLL_SECONDS), count=False)
     if status == "error":
         error = answer.get("error")
@@ -291,7 +301,10 @@ def _take_answer(
         raise PermanentPortalError("result_malformed")
 
     data = open_result(
-        session, answer["result"], subject=retrieval.subject, tm_codes=retrieval.tm_codes
+        session,
+        answer["result"],
+        subject=retrieval.subject,
+        tm_codes=retrieval.tm_codes,
     )
     Retrieval.objects.filter(pk=retrieval.pk, state=State.REQUESTED).update(
         state=State.COMPLETED,
@@ -371,7 +384,7 @@ def due_retrievals() -> list[tuple[str, str]]:
     ]
 
 
-def retrieval_of(owner: AbstractBaseUser, retrieval_id: object) -> Retrieval | None:
+def retrieval_of(owner: AbstractBaseUser, retrieval_id: str) -> Retrieval | None:
     """The owner's retrieval with that id, or None (also for another's id)."""
     try:
         return Retrieval.objects.filter(owner_id=owner.pk, pk=retrieval_id).first()

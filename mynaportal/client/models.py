@@ -29,7 +29,9 @@ class Retrieval(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrievals"
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.STARTED)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.STARTED
+    )
     tm_codes = models.JSONField()
     condition = models.JSONField()
     return_path = models.CharField(max_length=200)

@@ -32,12 +32,16 @@ def _keys() -> list[tuple[str, Fernet]]:
         try:
             keys.append((kid, Fernet(secret.encode())))
         except ValueError:
-            raise ImproperlyConfigured(f"BANK_DATA_KEYS: key {kid!r} is malformed") from None
+            raise ImproperlyConfigured(
+                f"BANK_DATA_KEYS: key {kid!r} is malformed"
+            ) from None
     return keys
 
 
 def _derived_key() -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"bank-data-at-rest")
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"bank-data-at-rest"
+    )
     return base64.urlsafe_b64encode(hkdf.derive(settings.SECRET_KEY.encode()))
 
 

@@ -128,7 +128,11 @@ def _checked_entry(entry: object, tm_codes: list[str]) -> dict[str, Any]:
 
 
 def _checked_record(record: object, category: catalog.Category) -> dict[str, Any]:
-    if not isinstance(record, dict) or set(record) != {"valid_from", "valid_to", "items"}:
+    if not isinstance(record, dict) or set(record) != {
+        "valid_from",
+        "valid_to",
+        "items",
+    }:
         raise VerificationError("result_shape")
     if not isinstance(record["items"], dict):
         raise VerificationError("result_shape")

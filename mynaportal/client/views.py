@@ -13,9 +13,15 @@ from mynaportal.client import flows
 from mynaportal.client.models import Retrieval
 
 CALLBACK_ERRORS = {
-    "state": gettext_lazy("この応答は、このブラウザで始めたお手続きのものではないか、既に使われています。"),
-    "iss": gettext_lazy("応答の発行元がマイナポータルであることを確認できませんでした。"),
-    "session": gettext_lazy("お手続きのセッションが見つかりません。ログインしてからやり直してください。"),
+    "state": gettext_lazy(
+        "この応答は、このブラウザで始めたお手続きのものではないか、既に使われています。"
+    ),
+    "iss": gettext_lazy(
+        "応答の発行元がマイナポータルであることを確認できませんでした。"
+    ),
+    "session": gettext_lazy(
+        "お手続きのセッションが見つかりません。ログインしてからやり直してください。"
+    ),
 }
 
 
@@ -44,8 +50,12 @@ def _callback_error(request: HttpRequest, code: str) -> HttpResponse:
 
 def _cancel_message(error_code: str) -> str:
     if error_code == "access_denied":
-        return _("マイナポータルでの情報提供がキャンセルされました。年収はご自身で入力できます。")
-    return _("マイナポータルでのお手続きが完了しませんでした。年収はご自身で入力できます。")
+        return _(
+            "マイナポータルでの情報提供がキャンセルされました。年収はご自身で入力できます。"
+        )
+    return _(
+        "マイナポータルでのお手続きが完了しませんでした。年収はご自身で入力できます。"
+    )
 
 
 @login_required

@@ -37,13 +37,15 @@ class DataError(Exception):
 def start_request(grant: Grant, body: object) -> ProcessRequest:
     """Accept a retrieval request for consented categories; return its process."""
     if not isinstance(body, dict) or set(body) - {"tm_codes"}:
-        raise OAuthError("invalid_request", "The body must be {\"tm_codes\": [...]}")
+        raise OAuthError("invalid_request", 'The body must be {"tm_codes": [...]}')
 
     tm_codes = body.get("tm_codes", grant.tm_codes)
     if not isinstance(tm_codes, list) or not tm_codes:
         raise OAuthError("invalid_request", "tm_codes must be a non-empty list")
     if not set(tm_codes) <= set(grant.tm_codes):
-        raise OAuthError("insufficient_scope", "That information was not consented", 403)
+        raise OAuthError(
+            "insufficient_scope", "That information was not consented", 403
+        )
 
     now = clock.now()
     delay = timedelta(seconds=settings.MYNAPORTAL_SIM_PROCESSING_SECONDS)
@@ -60,7 +62,7 @@ def start_request(grant: Grant, body: object) -> ProcessRequest:
 def process_for(grant: Grant, body: object) -> ProcessRequest:
     """Return the grant's process named in the body, or raise."""
     if not isinstance(body, dict) or not isinstance(body.get("process_id"), str):
-        raise OAuthError("invalid_request", "The body must be {\"process_id\": \"...\"}")
+        raise OAuthError("invalid_request", 'The body must be {"process_id": "..."}')
 
     process = ProcessRequest.objects.filter(
         grant=grant, process_id=body["process_id"]
@@ -128,7 +130,9 @@ def _select(
 
 
 def _overlaps(record: InformationRecord, start: date, end: date) -> bool:
-    return record.valid_from <= end and (record.valid_to is None or record.valid_to >= start)
+    return record.valid_from <= end and (
+        record.valid_to is None or record.valid_to >= start
+    )
 
 
 def _record_json(record: InformationRecord) -> dict[str, Any]:
@@ -175,7 +179,12 @@ def _encrypt_for(grant: Grant, plaintext: str) -> str:
             "kid": key.kid,
         }
         return jwe.encrypt_compact(
-            header, plaintext, key, algorithms=[ENCRYPTION_ALGORITHM, CONTENT_ENCRYPTION]
+            header,
+            plaintext,
+            key,
+            algorithms=[ENCRYPTION_ALGORITHM, CONTENT_ENCRYPTION],
         )
     except (JoseError, ValueError) as error:
-        raise OAuthError("invalid_client", "The client's encryption key is unusable") from error
+        raise OAuthError(
+            "invalid_client", "The client's encryption key is unusable"
+        ) from error

@@ -24,7 +24,7 @@ def rotate_signing_key() -> SigningKey:
         "P-256", parameters={"use": "sig", "alg": SIGNING_ALGORITHM}, auto_kid=True
     )
     private = jwk.as_dict(private=True)
-    return SigningKey.objects.create(kid=private["kid"], private_jwk=private)
+    return SigningKey.objects.create(kid=str(private["kid"]), private_jwk=private)
 
 
 def current_signing_key() -> ECKey:

@@ -65,6 +65,9 @@ class DemoCA(models.Model):
     certificate_pem = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Demo CA of {self.created_at:%Y-%m-%d}"
+
 
 class Card(models.Model):
     """A virtual My Number card holding the 利用者証明用電子証明書 and its key."""
@@ -79,12 +82,12 @@ class Card(models.Model):
 
     MAX_PIN_ATTEMPTS = 3
 
+    def __str__(self) -> str:
+        return f"Card of {self.persona}"
+
     @property
     def locked(self) -> bool:
         return self.failed_pin_attempts >= self.MAX_PIN_ATTEMPTS
-
-    def __str__(self) -> str:
-        return f"Card of {self.persona}"
 
 
 class InformationRecord(models.Model):
@@ -102,8 +105,13 @@ class InformationRecord(models.Model):
     class Meta:
         ordering = ["persona", "tm_code", "valid_from"]
 
+    def __str__(self) -> str:
+        return f"{self.tm_code} of {self.persona_id} from {self.valid_from}"
+
     def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return self.valid_from <= day and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 class SigningKey(models.Model):
@@ -116,6 +124,9 @@ class SigningKey(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.kid
 
 
 class PushedRequest(models.Model):
@@ -135,6 +146,9 @@ class PushedRequest(models.Model):
     card_challenge = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"PAR {self.pk} of {self.client_id}"
+
 
 class Grant(models.Model):
     """A person's consent to one client for some categories, for a period."""
@@ -147,6 +161,9 @@ class Grant(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Grant {self.pk} of {self.client_id}"
+
 
 class AuthorizationCode(models.Model):
     """A one-time code; a second use revokes the grant the first one made."""
@@ -158,6 +175,9 @@ class AuthorizationCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.SET_NULL)
 
+    def __str__(self) -> str:
+        return f"Code {self.pk}"
+
 
 class Token(models.Model):
     """An access or refresh token of a grant."""
@@ -166,10 +186,15 @@ class Token(models.Model):
     REFRESH = "refresh"
 
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="tokens")
-    kind = models.CharField(max_length=10, choices=[(ACCESS, ACCESS), (REFRESH, REFRESH)])
+    kind = models.CharField(
+        max_length=10, choices=[(ACCESS, ACCESS), (REFRESH, REFRESH)]
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} token {self.pk}"
 
 
 class UsedAssertion(models.Model):
@@ -184,6 +209,9 @@ class UsedAssertion(models.Model):
             models.UniqueConstraint(fields=["client", "jti"], name="unique_client_jti")
         ]
 
+    def __str__(self) -> str:
+        return self.jti
+
 
 class ProcessRequest(models.Model):
     """A self-information request (IF001-04) and when its result is ready."""
@@ -194,3 +222,6 @@ class ProcessRequest(models.Model):
     condition = models.JSONField()
     created_at = models.DateTimeField()
     ready_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.process_id

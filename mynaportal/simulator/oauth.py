@@ -67,7 +67,7 @@ def single_values(data: QueryDict) -> dict[str, str]:
     if repeated:
         raise OAuthError("invalid_request", f"Repeated parameter: {repeated[0]}")
 
-    return {key: data[key] for key in data}
+    return {key: values[0] for key, values in data.lists() if values}
 
 
 def authenticate_client(params: dict[str, str]) -> Client:
@@ -89,21 +89,27 @@ def authenticate_client(params: dict[str, str]) -> Client:
 def _unverified_issuer(assertion: str) -> str:
     try:
         payload = assertion.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(
+            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        )
     except (IndexError, ValueError):
         raise OAuthError("invalid_client", "Malformed client assertion", 401) from None
     if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):
         raise OAuthError("invalid_client", "Client assertion has no issuer", 401)
-    return claims["iss"]
+    return str(claims["iss"])
 
 
 def _verified_assertion_claims(client: Client, assertion: str) -> dict[str, Any]:
     try:
         token = jwt.decode(
-            assertion, KeySet.import_key_set(client.jwks), algorithms=ASSERTION_ALGORITHMS
+            assertion,
+            KeySet.import_key_set(client.jwks),
+            algorithms=ASSERTION_ALGORITHMS,
         )
     except (JoseError, ValueError, KeyError):
-        raise OAuthError("invalid_client", "Client assertion does not verify", 401) from None
+        raise OAuthError(
+            "invalid_client", "Client assertion does not verify", 401
+        ) from None
 
     claims = dict(token.claims)
     now = int(clock.now().timestamp())

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-
 @dataclass(frozen=True)
 class Income:
     """One 課税年度 of a persona: revenues in yen."""

@@ -1,8 +1,9 @@
 """HTTP adapters of the simulator: JSON endpoints and the portal's screens."""
 
 import json
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import (
@@ -40,7 +41,9 @@ def json_endpoint(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
             body = view(request)
         except oauth.OAuthError as error:
             return _error_json(error)
-        return _no_store(JsonResponse(body, status=201 if "request_uri" in body else 200))
+        return _no_store(
+            JsonResponse(body, status=201 if "request_uri" in body else 200)
+        )
 
     return wrapper
 
@@ -153,7 +156,9 @@ PORTAL_ERRORS = {
     "invalid_request_uri": _(
         "この認可リクエストは無効か、有効期限が切れているか、既に使用されています。"
     ),
-    "session_expired": _("お手続きの有効期限が切れました。サービスの画面からやり直してください。"),
+    "session_expired": _(
+        "お手続きの有効期限が切れました。サービスの画面からやり直してください。"
+    ),
 }
 
 
@@ -181,9 +186,12 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 
 def _current_pushed_request(request: HttpRequest) -> PushedRequest | None:
+    pushed_id = request.session.get(SESSION_KEY)
+    if not isinstance(pushed_id, int):
+        return None
     return (
         PushedRequest.objects.select_related("client")
-        .filter(pk=request.session.get(SESSION_KEY), completed_at__isnull=True)
+        .filter(pk=pushed_id, completed_at__isnull=True)
         .first()
     )
 

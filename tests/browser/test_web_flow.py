@@ -1,7 +1,6 @@
 """The web flow walked in Chromium, as an applicant would."""
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -9,7 +9,12 @@ from mynaportal.client.verify import VerificationError, checked_personal_data
 
 @pytest.mark.parametrize(
     "candidate",
-    ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"],
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ],
 )
 def test_foreign_return_addresses_are_ignored(candidate: str) -> None:
     assert flows.safe_return_path(candidate, "/loans/apply/") == "/loans/apply/"

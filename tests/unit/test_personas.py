@@ -4,10 +4,10 @@ import pytest
 
 from mynaportal.simulator.personas import (
     DEMO_PERSONAS,
+    Income,
     check_digit,
     invalid_individual_number,
     local_tax_items,
-    Income,
 )
 
 

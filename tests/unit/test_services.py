@@ -1,6 +1,7 @@
 """The bank's rules: the income of DESIGN §4 and the pre-screening decision."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -8,7 +9,9 @@ from loans import services
 from mynaportal import catalog
 
 
-def local_tax(*records: dict[str, int], provider: str = "東京都千代田区") -> list[dict]:
+def local_tax(
+    *records: dict[str, int], provider: str = "東京都千代田区"
+) -> list[dict[str, Any]]:
     return [
         {
             "tm_code": catalog.LOCAL_TAX_TM_CODE,

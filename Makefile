@@ -1,0 +1,69 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BANK_PORT ?= 8000
+PORTAL_PORT ?= 8001
+
+export MYNAPORTAL_ISSUER ?= http://127.0.0.1:$(PORTAL_PORT)
+export MYNAPORTAL_SIM_ISSUER ?= http://127.0.0.1:$(PORTAL_PORT)
+export MYNAPORTAL_REDIRECT_URI ?= http://127.0.0.1:$(BANK_PORT)/mynaportal/callback/
+export BANK_PORT PORTAL_PORT
+
+PORTAL := DJANGO_SETTINGS_MODULE=bankdemo.settings.portal
+PUBLIC_JWKS := var/keys/bank-client.public.json
+
+.PHONY: demo setup seed test check browser lint typecheck clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --verbosity 0
+	$(PORTAL) $(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py compilemessages --verbosity 0 --ignore '.venv' 2>/dev/null || true
+
+seed: setup
+	$(BIN)/python manage.py seed_bank --public-jwks-out $(PUBLIC_JWKS)
+	$(PORTAL) $(BIN)/python manage.py seed_portal \
+		--client-jwks $(PUBLIC_JWKS) --redirect-uri $(MYNAPORTAL_REDIRECT_URI)
+
+## Bank on :8000, simulator on :8001, a Celery worker and beat; Ctrl-C stops all.
+demo: seed
+	@echo "Bank:      http://127.0.0.1:$(BANK_PORT)/  (hanako@example.com / hanako-demo-2026)"
+	@echo "Simulator: http://127.0.0.1:$(PORTAL_PORT)/"
+	$(BIN)/honcho --procfile Procfile start
+
+## The whole suite: lint, types, migrations, unit, integration and browser tests.
+test: $(STAMP) browser lint typecheck
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(PORTAL) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+## Debian's Chromium and a CJK font for the browser tests; installed if missing.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Chromium and fonts-noto-cjk are needed for the browser tests:" >&2; \
+			echo "  sudo apt-get install -y chromium fonts-noto-cjk" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+clean:
+	rm -rf var staticfiles .pytest_cache .mypy_cache .ruff_cache
