@@ -207,6 +207,16 @@ def other_customer(transactional_db: None) -> object:
     )
 
 
+@pytest.fixture
+def flow_signed_in(bank: str, portal: Portal, customer: object) -> object:
+    """The HTTP flow driver, signed in as the customer."""
+    from tests.httpflow import WebFlow
+
+    web = WebFlow(bank=bank, portal=portal.url)
+    web.sign_in("hanako@example.com", CUSTOMER_PASSWORD)
+    return web
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium, driven by Playwright; missing Chromium fails loudly."""

@@ -114,7 +114,7 @@ def begin(
         owner_id=request.user.pk,
         tm_codes=tm_codes,
         condition=condition.to_json(),
-        return_path=return_path,
+        return_path=safe_return_path(return_path, "/"),
         oauth_state=oauth_state,
         nonce=nonce,
         code_verifier_sealed=sealing.seal(verifier),

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -366,11 +365,3 @@ def _revoke_grant(grant: Grant | None) -> None:
     now = clock.now()
     Grant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=now)
     grant.tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
-
-
-@dataclass(frozen=True)
-class AuthorizationResponse:
-    """Where the browser goes back to, with what."""
-
-    redirect_uri: str
-    params: dict[str, str]

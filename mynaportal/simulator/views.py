@@ -27,25 +27,27 @@ SESSION_KEY = "pushed_request_id"
 JsonView = Callable[[HttpRequest], dict[str, Any]]
 
 
-def json_endpoint(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
-    """Answer a back-channel call as JSON, turning OAuth errors into their status."""
+def json_endpoint(
+    status: int = 200,
+) -> Callable[[JsonView], Callable[[HttpRequest], HttpResponse]]:
+    """Answer a back-channel POST as JSON, turning OAuth errors into their status."""
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            error = oauth.OAuthError("invalid_request", "Use POST", 405)
-            return _error_json(error)
+    def decorate(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest) -> HttpResponse:
+            if request.method != "POST":
+                return _error_json(oauth.OAuthError("invalid_request", "Use POST", 405))
 
-        try:
-            body = view(request)
-        except oauth.OAuthError as error:
-            return _error_json(error)
-        return _no_store(
-            JsonResponse(body, status=201 if "request_uri" in body else 200)
-        )
+            try:
+                body = view(request)
+            except oauth.OAuthError as error:
+                return _error_json(error)
+            return _no_store(JsonResponse(body, status=status))
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
 def _error_json(error: oauth.OAuthError) -> HttpResponse:
@@ -107,7 +109,7 @@ def jwks(request: HttpRequest) -> HttpResponse:
     return JsonResponse(public_jwks())
 
 
-@json_endpoint
+@json_endpoint(status=201)
 def par(request: HttpRequest) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
     client = oauth.authenticate_client(params)
@@ -118,7 +120,7 @@ def par(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@json_endpoint
+@json_endpoint()
 def token(request: HttpRequest) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
     client = oauth.authenticate_client(params)
@@ -137,14 +139,14 @@ def _bearer_grant(request: HttpRequest) -> Any:
     return oauth.grant_for_access_token(request.headers.get("Authorization", ""))
 
 
-@json_endpoint
+@json_endpoint()
 def self_information_request(request: HttpRequest) -> dict[str, Any]:
     grant = _bearer_grant(request)
     process = data.start_request(grant, _json_body(request))
     return {"process_id": process.process_id}
 
 
-@json_endpoint
+@json_endpoint()
 def self_information_result(request: HttpRequest) -> dict[str, Any]:
     grant = _bearer_grant(request)
     process = data.process_for(grant, _json_body(request))
@@ -248,7 +250,8 @@ def _cards() -> list[Card]:
 def _verify_identity(
     request: HttpRequest, pushed: PushedRequest, context: dict[str, Any]
 ) -> HttpResponse | None:
-    card = get_object_or_404(Card, pk=request.POST.get("card") or 0)
+    card_id = request.POST.get("card", "")
+    card = get_object_or_404(Card, pk=int(card_id) if card_id.isdigit() else 0)
     pin = request.POST.get("pin", "")
     context["selected"] = card.pk
     if not (len(pin) == 4 and pin.isdigit()):

@@ -29,10 +29,8 @@ def portal_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def flow(bank: str, portal: Portal, customer: Any) -> WebFlow:
-    web = WebFlow(bank=bank, portal=portal.url)
-    web.sign_in("hanako@example.com", CUSTOMER_PASSWORD)
-    return web
+def flow(flow_signed_in: WebFlow) -> WebFlow:
+    return flow_signed_in
 
 
 def _authorized_redirect(flow: WebFlow) -> requests.Response:
