@@ -7,15 +7,16 @@ or an embedded ``jwk`` header); algorithms come from an allow-list; an unknown
 
 import re
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from joserfc import jwe, jws, jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from mynaportal import catalog
 from mynaportal.client import conf
 from mynaportal.client.keys import ENCRYPTION_ALGORITHM, decryption_keys
-from mynaportal.client.portal import PermanentPortalError, PortalSession
+from mynaportal.client.portal import PermanentPortalError
 
 SIGNATURE_ALGORITHMS = ["ES256", "PS256"]
 CONTENT_ENCRYPTION = "A256GCM"
@@ -28,7 +29,13 @@ class VerificationError(PermanentPortalError):
     """A token or result from the portal failed a check; nothing may be used."""
 
 
-def verify_id_token(session: PortalSession, id_token: str, nonce: str) -> str:
+class KeySource(Protocol):
+    """Where the portal's published keys come from (the portal seam)."""
+
+    def jwks(self, *, refresh: bool = False) -> KeySet: ...
+
+
+def verify_id_token(session: KeySource, id_token: str, nonce: str) -> str:
     """Check an ID token from the token endpoint; return its ``sub``."""
     claims = _verified_claims(session, id_token)
     if claims.get("nonce") != nonce:
@@ -37,7 +44,7 @@ def verify_id_token(session: PortalSession, id_token: str, nonce: str) -> str:
 
 
 def open_result(
-    session: PortalSession, sealed: str, *, subject: str, tm_codes: list[str]
+    session: KeySource, sealed: str, *, subject: str, tm_codes: list[str]
 ) -> list[dict[str, Any]]:
     """Decrypt and verify a result; return its checked ``selfPersonalData``."""
     try:
@@ -55,7 +62,7 @@ def open_result(
     return checked_personal_data(claims.get("selfPersonalData"), tm_codes)
 
 
-def _verified_claims(session: PortalSession, token: str) -> dict[str, Any]:
+def _verified_claims(session: KeySource, token: str) -> dict[str, Any]:
     try:
         decoded = _decode(session, token)
     except (JoseError, ValueError, TypeError, KeyError):
@@ -66,7 +73,7 @@ def _verified_claims(session: PortalSession, token: str) -> dict[str, Any]:
     return claims
 
 
-def _decode(session: PortalSession, token: str) -> jwt.Token:
+def _decode(session: KeySource, token: str) -> jwt.Token:
     header = jws.extract_compact(token.encode()).headers() if token else {}
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
