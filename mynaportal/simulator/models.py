@@ -225,3 +225,30 @@ class ProcessRequest(models.Model):
 
     def __str__(self) -> str:
         return self.process_id
+
+
+class SimulatorClock(models.Model):
+    """The simulator's clock: real time moved by an offset, or frozen.
+
+    Business rules (the operating calendar, code, token and consent expiry)
+    follow this clock; timestamps inside signed tokens stay in real time so
+    that clients with ordinary clocks can verify them.
+    """
+
+    offset_seconds = models.FloatField(default=0)
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Clock offset {self.offset_seconds}s, frozen at {self.frozen_at}"
+
+
+class ServerOverride(models.Model):
+    """A server forced up or down, whatever its calendar says."""
+
+    server_code = models.CharField(max_length=40, unique=True)
+    operating = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.server_code} forced {'up' if self.operating else 'down'}"
