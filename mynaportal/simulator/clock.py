@@ -39,7 +39,9 @@ def move(seconds: float) -> datetime:
     """Move the clock forward (or back, with a negative number)."""
     current = now()
     state = _state()
-    return set_time(current + timedelta(seconds=seconds), frozen=state.frozen_at is not None)
+    return set_time(
+        current + timedelta(seconds=seconds), frozen=state.frozen_at is not None
+    )
 
 
 def reset() -> datetime:
