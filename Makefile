@@ -32,7 +32,8 @@ setup: $(STAMP)
 seed: setup
 	$(BIN)/python manage.py seed_bank --public-jwks-out $(PUBLIC_JWKS)
 	$(PORTAL) $(BIN)/python manage.py seed_portal \
-		--client-jwks $(PUBLIC_JWKS) --redirect-uri $(MYNAPORTAL_REDIRECT_URI)
+		--client-jwks $(PUBLIC_JWKS) --redirect-uri $(MYNAPORTAL_REDIRECT_URI) \
+		--notification-url http://127.0.0.1:$(BANK_PORT)/mynaportal/notifications/
 
 ## Bank on :8000, simulator on :8001, a Celery worker and beat; Ctrl-C stops all.
 demo: seed

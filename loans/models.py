@@ -45,3 +45,37 @@ class LoanApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.amount_man_yen}万円"
+
+
+class LoanDraft(models.Model):
+    """What the customer typed, and the retrieval filling their income.
+
+    Kept in the database rather than the session so that a retrieval which
+    completes after a planned stop still lands in the customer's form, on any
+    device, once they come back from the mail.
+    """
+
+    applicant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_draft"
+    )
+    typed = models.JSONField(default=dict)
+    income_retrieval_id = models.UUIDField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Draft of {self.applicant_id}"
+
+
+class DemoMail(models.Model):
+    """A mail the demo 'sent', kept so stakeholders can read it on screen."""
+
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.subject

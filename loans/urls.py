@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("loans/apply/", views.apply, name="apply"),
     path("loans/applications/<uuid:application_id>/", views.result, name="result"),
+    path("mail/", views.mailbox, name="mailbox"),
 ]

@@ -14,12 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from loans import services
 from loans.forms import LoanApplicationForm, draft_from
-from loans.models import LoanApplication
+from loans.models import DemoMail, LoanApplication, LoanDraft
 from mynaportal import catalog
 from mynaportal.client import api as mynaportal
-
-DRAFT_KEY = "loan_draft"
-RETRIEVAL_KEY = "loan_income_retrieval"
 
 
 @require_GET
@@ -33,24 +30,34 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     """Fig. 2.3-2 and 2.3-6: the form, filled from Mynaportal when retrieved."""
-    retrieved = _retrieved_income(request)
+    draft = _draft(request)
     if request.method == "POST" and "fetch_income" in request.POST:
-        return _start_income_retrieval(request)
+        return _start_income_retrieval(request, draft)
 
+    status = _retrieval(request, draft)
+    retrieved = _retrieved_income(status)
     if request.method == "POST":
         form = LoanApplicationForm(request.POST)
         if form.is_valid():
             application = _save_application(request, form.cleaned_data, retrieved)
+            draft.delete()
             return redirect("loans:result", application_id=application.pk)
     else:
-        form = LoanApplicationForm(initial=_initial(request, retrieved))
+        form = LoanApplicationForm(initial=_initial(draft, retrieved))
 
-    context = {"form": form, "retrieved": retrieved, "pending": _pending(request)}
+    pending = status if status is not None and status.in_progress else None
+    context = {"form": form, "retrieved": retrieved, "pending": pending}
     return render(request, "loans/apply.html", context)
 
 
-def _start_income_retrieval(request: HttpRequest) -> HttpResponse:
-    request.session[DRAFT_KEY] = draft_from(request.POST)
+def _draft(request: HttpRequest) -> LoanDraft:
+    draft, _ = LoanDraft.objects.get_or_create(applicant_id=request.user.pk)
+    return draft
+
+
+def _start_income_retrieval(request: HttpRequest, draft: LoanDraft) -> HttpResponse:
+    draft.typed = draft_from(request.POST)
+    draft.save(update_fields=["typed", "updated_at"])
     try:
         retrieval_id, portal_url = mynaportal.start_retrieval(
             request,
@@ -62,24 +69,28 @@ def _start_income_retrieval(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _(
-                "マイナポータルに接続できませんでした。時間をおいて再度お試しいただくか、年収をご自身で入力してください。"
+                "マイナポータルに接続できませんでした。時間をおいて再度お試し"
+                "いただくか、年収をご自身で入力してください。"
             ),
         )
         return redirect("loans:apply")
 
-    request.session[RETRIEVAL_KEY] = retrieval_id
+    draft.income_retrieval_id = retrieval_id
+    draft.save(update_fields=["income_retrieval_id", "updated_at"])
     return redirect(portal_url)
 
 
-def _retrieval(request: HttpRequest) -> mynaportal.RetrievalStatus | None:
-    retrieval_id = request.session.get(RETRIEVAL_KEY)
-    if retrieval_id is None:
+def _retrieval(
+    request: HttpRequest, draft: LoanDraft
+) -> mynaportal.RetrievalStatus | None:
+    if draft.income_retrieval_id is None:
         return None
-    return mynaportal.retrieval_status(request.user, retrieval_id)  # type: ignore[arg-type]
+    return mynaportal.retrieval_status(request.user, draft.income_retrieval_id)  # type: ignore[arg-type]
 
 
-def _retrieved_income(request: HttpRequest) -> dict[str, Any] | None:
-    status = _retrieval(request)
+def _retrieved_income(
+    status: mynaportal.RetrievalStatus | None,
+) -> dict[str, Any] | None:
     if status is None or status.data is None:
         return None
 
@@ -93,13 +104,8 @@ def _retrieved_income(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _pending(request: HttpRequest) -> mynaportal.RetrievalStatus | None:
-    status = _retrieval(request)
-    return status if status is not None and status.in_progress else None
-
-
-def _initial(request: HttpRequest, retrieved: dict[str, Any] | None) -> dict[str, Any]:
-    initial: dict[str, Any] = dict(request.session.get(DRAFT_KEY, {}))
+def _initial(draft: LoanDraft, retrieved: dict[str, Any] | None) -> dict[str, Any]:
+    initial: dict[str, Any] = dict(draft.typed)
     if retrieved is not None:
         initial["annual_income_man_yen"] = retrieved["income"].man_yen
     return initial
@@ -114,7 +120,7 @@ def _save_application(
     screening = services.screen(data["amount_man_yen"], data["term_years"], income)
     provenance = _provenance(income, retrieved)
 
-    application = LoanApplication.objects.create(
+    return LoanApplication.objects.create(
         applicant_id=request.user.pk,
         desired_date=data["desired_date"],
         amount_man_yen=data["amount_man_yen"],
@@ -126,9 +132,6 @@ def _save_application(
         repayment_ratio_percent=screening.repayment_ratio_percent,
         decision=screening.decision,
     )
-    request.session.pop(DRAFT_KEY, None)
-    request.session.pop(RETRIEVAL_KEY, None)
-    return application
 
 
 def _provenance(income: int, retrieved: dict[str, Any] | None) -> dict[str, Any]:
@@ -165,3 +168,12 @@ def _owned_application(request: HttpRequest, application_id: str) -> LoanApplica
     if application is None:
         raise Http404
     return application
+
+
+@login_required
+@never_cache
+@require_GET
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """The demo's stand-in for the customer's inbox: mail the bank has sent."""
+    mails = DemoMail.objects.filter(recipient=getattr(request.user, "email", ""))[:20]
+    return render(request, "loans/mailbox.html", {"mails": mails})

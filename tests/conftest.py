@@ -36,6 +36,7 @@ class Portal:
 
     url: str
     env: dict[str, str]
+    seed: tuple[str, ...] = ()
 
     def manage(self, *args: str) -> str:
         """Run a management command against the simulator's own database."""
@@ -107,11 +108,13 @@ def portal(
     }
     bank_url = str(live_server.url)  # type: ignore[attr-defined]
     callback = f"{bank_url}/mynaportal/callback/"
-    running = Portal(url=url, env=env)
-    running.manage("migrate", "--verbosity", "0")
-    running.manage(
-        "seed_portal", "--client-jwks", str(public), "--redirect-uri", callback
+    seed = (
+        *("seed_portal", "--client-jwks", str(public), "--redirect-uri", callback),
+        *("--notification-url", f"{bank_url}/mynaportal/notifications/"),
     )
+    running = Portal(url=url, env=env, seed=seed)
+    running.manage("migrate", "--verbosity", "0")
+    running.manage(*seed)
 
     process = subprocess.Popen(
         [
@@ -151,28 +154,97 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("The simulator did not start within 30 s")
 
 
+@dataclass
+class Worker:
+    """A real Celery worker process on the configured broker (Redis in CI)."""
+
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, **overrides: str) -> None:
+        self.stop()
+        self.log.write_bytes(b"")
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "celery", "--app", "bankdemo", "worker"),
+                    *("--pool", "solo", "--loglevel", "INFO", "--hostname", "test@%h"),
+                    *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+                ],
+                cwd=ROOT,
+                env={**self.env, **overrides},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if b" ready." in self.log.read_bytes():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError("The Celery worker did not start:\n" + self.log.read_text())
+
+    def kill(self) -> None:
+        """Kill the worker at once, as a crash or an OOM killer would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+
+def _test_database_url() -> str:
+    """The URL of the bank's test database, for processes outside pytest."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        return url.rsplit("/", 1)[0] + "/" + name
+    return f"sqlite:///{name}"
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    """A real Celery worker, in a thread, on the configured broker (Redis in CI)."""
-    from celery.contrib.testing.worker import start_worker
-    from django.db import connections
+def celery_worker(
+    django_db_setup: None,
+    portal: Portal,
+    client_keys: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Worker]:
+    """The bank's worker as its own process, configured as the bank is."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankdemo.settings.bank",
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "MYNAPORTAL_ISSUER": settings.MYNAPORTAL_ISSUER,
+        "MYNAPORTAL_REDIRECT_URI": settings.MYNAPORTAL_REDIRECT_URI,
+        "MYNAPORTAL_CLIENT_KEYS_FILE": str(client_keys),
+        "DJANGO_EMAIL_BACKEND": "loans.mail.DemoMailboxBackend",
+    }
+    worker = Worker(env=env, log=tmp_path_factory.mktemp("worker") / "worker.log")
+    worker.start()
+    yield worker
 
-    from bankdemo.celery import app
-
-    # Celery closes a connection after each task only when it is not meant to
-    # persist; a persisting one would keep the test database from being dropped.
-    connections.settings["default"]["CONN_MAX_AGE"] = 0
-    blocker = django_db_blocker.unblock()  # type: ignore[attr-defined]
-    worker = start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="warning"
-    )
-    with blocker, worker:
-        yield
+    worker.stop()
 
 
 @pytest.fixture
 def bank(
-    portal: Portal, celery_worker: None, live_server: object, transactional_db: None
+    portal: Portal, celery_worker: Worker, live_server: object, transactional_db: None
 ) -> str:
     """The bank's live URL, with the simulator and a worker behind it."""
     return str(live_server.url)  # type: ignore[attr-defined]

@@ -44,9 +44,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "loans:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "loans:home"
 
-EMAIL_BACKEND = env_str(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "loans.mail.DemoMailboxBackend")
 DEFAULT_FROM_EMAIL = "noreply@bank.example"
 
 CELERY_BROKER_URL = env_str("REDIS_URL", "") or "filesystem://"
@@ -67,6 +65,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that is down must not hold up the page that enqueues (SECURITY Q1):
+# give up quickly; the row keeps its next try and the sweep sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
     "mynaportal-sweep": {
@@ -87,6 +94,8 @@ MYNAPORTAL_CLIENT_KEYS_FILE = env_str(
 )
 MYNAPORTAL_TIMEOUT_SECONDS = env_int("MYNAPORTAL_TIMEOUT_SECONDS", 10, minimum=1)
 MYNAPORTAL_MAX_ATTEMPTS = env_int("MYNAPORTAL_MAX_ATTEMPTS", 8, minimum=1)
+# Longer than a task's hard time limit (90 s), so a live worker never loses it.
+MYNAPORTAL_LEASE_SECONDS = env_int("MYNAPORTAL_LEASE_SECONDS", 120, minimum=1)
 # Keys that seal retrieved data and tokens at rest: "kid:base64-32-bytes,..."
 # with the newest first. Unset, one key is derived from the secret key.
 BANK_DATA_KEYS = env_str("BANK_DATA_KEYS", "")

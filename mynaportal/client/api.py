@@ -8,7 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from mynaportal import catalog
-from mynaportal.client import flows, sealing
+from mynaportal.client import authorization, sealing
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import PortalError
 
@@ -44,7 +44,7 @@ def start_retrieval(
     return_path: str,
 ) -> tuple[str, str]:
     """Begin a retrieval; return (its id, the portal URL to send the user to)."""
-    retrieval, url = flows.begin(
+    retrieval, url = authorization.begin(
         request, tm_codes=tm_codes, condition=condition, return_path=return_path
     )
     return str(retrieval.pk), url
@@ -54,7 +54,7 @@ def retrieval_status(
     owner: AbstractBaseUser, retrieval_id: object
 ) -> RetrievalStatus | None:
     """The owner's retrieval, or None if there is none with that id for them."""
-    retrieval = flows.retrieval_of(owner, str(retrieval_id))
+    retrieval = authorization.retrieval_of(owner, str(retrieval_id))
     if retrieval is None:
         return None
 

@@ -4,6 +4,7 @@ Every knob has the ``MYNAPORTAL_`` prefix; pointing the bank at another portal
 means changing these alone.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +31,11 @@ def client_keys_file() -> Path:
 def timeout() -> float:
     """Seconds to wait for any single call to the portal."""
     return float(settings.MYNAPORTAL_TIMEOUT_SECONDS)
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a retrieval; past it, the step is sent again."""
+    return timedelta(seconds=int(settings.MYNAPORTAL_LEASE_SECONDS))
 
 
 def max_attempts() -> int:

@@ -54,6 +54,16 @@ class Retrieval(models.Model):
 
     attempts = models.PositiveSmallIntegerField(default=0)
     next_try_at = models.DateTimeField(null=True, blank=True)
+    # A worker holds the row while it talks to the portal; an expired lease
+    # means the worker died and the sweep may send the step again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # While a server is in a planned stop (guideline §2.5): which one, and when
+    # the portal says the chain is back (in the portal's time, shown as is).
+    blocked_server = models.CharField(max_length=40, blank=True)
+    blocked_reason = models.CharField(max_length=20, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
+    waited = models.BooleanField(default=False)
+    mail_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

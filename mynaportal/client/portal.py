@@ -95,15 +95,20 @@ class PortalSession:
             raise PermanentPortalError("token_malformed")
         return body
 
-    def request(self, access_token: str, tm_codes: list[str]) -> str:
-        """IF001-04: ask for the information; returns the ``process_id``."""
+    def request(
+        self, access_token: str, tm_codes: list[str], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        """IF001-04: ask for the information; the answer holds the ``process_id``."""
         body = self._post_json(
-            "self_information_request_endpoint", access_token, {"tm_codes": tm_codes}
+            "self_information_request_endpoint",
+            access_token,
+            {"tm_codes": tm_codes},
+            {"Idempotency-Key": idempotency_key},
         )
         process_id = body.get("process_id")
-        if not isinstance(process_id, str) or not process_id:
+        if not isinstance(process_id, str) or not 0 < len(process_id) <= 100:
             raise PermanentPortalError("request_malformed")
-        return process_id
+        return body
 
     def result(self, access_token: str, process_id: str) -> dict[str, Any]:
         """IF001-06: ask for the result of a process."""
@@ -141,9 +146,13 @@ class PortalSession:
         return self._send(name, "POST", self.endpoint(endpoint), data=data)
 
     def _post_json(
-        self, endpoint: str, access_token: str, payload: dict[str, Any]
+        self,
+        endpoint: str,
+        access_token: str,
+        payload: dict[str, Any],
+        extra_headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {access_token}"}
+        headers = {"Authorization": f"Bearer {access_token}", **(extra_headers or {})}
         name = endpoint.removeprefix("self_information_").removesuffix("_endpoint")
         url = self.endpoint(endpoint)
         return self._send(name, "POST", url, json=payload, headers=headers)

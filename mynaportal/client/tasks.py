@@ -1,44 +1,76 @@
-"""Celery tasks: thin carriers of a retrieval id into ``flows``.
+"""Celery tasks: thin carriers of a retrieval id into ``retrieve``.
 
 Messages hold the retrieval's id only; no token and no personal data travel
-through the broker.
+through the broker. Transient failures are retried here with capped, jittered
+backoff; the row records each attempt, and runs out into ``failed``.
 """
+
+from collections.abc import Callable
 
 from celery import Task, shared_task
 
-from mynaportal.client import flows
+from mynaportal.client import conf, retrieve
+from mynaportal.client.portal import TransientPortalError
+
+# A ceiling for Celery; the configured number of attempts is checked per run.
+RETRY_CEILING = 50
 
 
-@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
-def request_retrieval(retrieval_id: str) -> None:
-    _carry_on(flows.request_data(retrieval_id), retrieval_id)
+def _run(
+    task: Task,  # type: ignore[type-arg]
+    step: Callable[[str], retrieve.NextStep],
+    retrieval_id: str,
+) -> None:
+    try:
+        following = step(retrieval_id)
+    except TransientPortalError as error:
+        if task.request.retries + 1 >= conf.max_attempts():
+            retrieve.give_up(retrieval_id, error.code)
+            return
+        countdown = retrieve.backoff(task.request.retries, error.retry_after)
+        retrieve.note_retry(retrieval_id, countdown, error.code)
+        raise task.retry(countdown=countdown, exc=error) from None
+
+    if following.task is not None:
+        send(following.task, retrieval_id, countdown=following.countdown)
 
 
-@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
-def fetch_result(retrieval_id: str) -> None:
-    _carry_on(flows.poll_result(retrieval_id), retrieval_id)
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    max_retries=RETRY_CEILING,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def request_retrieval(self: Task, retrieval_id: str) -> None:  # type: ignore[type-arg]
+    _run(self, retrieve.request_data, retrieval_id)
 
 
-@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    max_retries=RETRY_CEILING,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def fetch_result(self: Task, retrieval_id: str) -> None:  # type: ignore[type-arg]
+    _run(self, retrieve.fetch_result, retrieval_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def sweep_due_retrievals() -> int:
-    """Re-send work whose message was lost or whose broker was down."""
-    due = flows.due_retrievals()
-    for task_name, retrieval_id in due:
-        _TASKS[task_name].delay(retrieval_id)
-    return len(due)
+    """Send what is due: next tries after a stop, and work whose message was lost."""
+    sent = 0
+    while due := retrieve.due_retrievals():
+        for task_name, retrieval_id in due:
+            send(task_name, retrieval_id)
+        sent += len(due)
+    return sent
 
 
-_TASKS: dict[str, Task] = {  # type: ignore[type-arg]
-    "request_retrieval": request_retrieval,
-    "fetch_result": fetch_result,
-}
+_TASKS = {"request_retrieval": request_retrieval, "fetch_result": fetch_result}
 
 
-def _carry_on(step: flows.NextStep, retrieval_id: str) -> None:
-    if step.task is not None:
-        _TASKS[step.task].apply_async(args=(retrieval_id,), countdown=step.countdown)
-
-
-def send(task_name: str, retrieval_id: str) -> None:
-    """Enqueue a step by name, at once."""
-    _TASKS[task_name].delay(retrieval_id)
+def send(task_name: str, retrieval_id: str, *, countdown: int = 0) -> None:
+    """Enqueue a step by name."""
+    _TASKS[task_name].apply_async(args=(retrieval_id,), countdown=countdown)

@@ -6,6 +6,7 @@ app_name = "mynaportal"
 
 urlpatterns = [
     path("callback/", views.callback, name="callback"),
+    path("notifications/", views.notification, name="notification"),
     path("retrievals/<uuid:retrieval_id>/", views.status, name="status"),
     path("retrievals/<uuid:retrieval_id>/cancel/", views.cancel, name="cancel"),
 ]

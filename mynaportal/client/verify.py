@@ -43,6 +43,15 @@ def verify_id_token(session: KeySource, id_token: str, nonce: str) -> str:
     return _subject(claims)
 
 
+def verify_notice(session: KeySource, notice: str) -> str:
+    """Check a portal's result-ready notice; return the process it names."""
+    claims = _verified_claims(session, notice)
+    process_id = claims.get("process_id")
+    if claims.get("event") != "result_ready" or not isinstance(process_id, str):
+        raise VerificationError("notice_malformed")
+    return process_id
+
+
 def open_result(
     session: KeySource, sealed: str, *, subject: str, tm_codes: list[str]
 ) -> list[dict[str, Any]]:

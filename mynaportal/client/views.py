@@ -1,4 +1,6 @@
-"""The client's pages: the portal's redirect back, and the retrieval status."""
+"""The client's pages: the portal's redirect back, the retrieval status, notices."""
+
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,10 +9,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from mynaportal.client import flows
+from mynaportal import catalog
+from mynaportal.client import authorization, retrieve, tasks
 from mynaportal.client.models import Retrieval
+from mynaportal.client.portal import PortalError
+
+logger = logging.getLogger(__name__)
 
 CALLBACK_ERRORS = {
     "state": gettext_lazy(
@@ -33,8 +40,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _callback_error(request, "session")
 
     try:
-        retrieval = flows.complete_authorization(request)
-    except flows.CallbackError as error:
+        retrieval = authorization.complete_authorization(request)
+    except authorization.CallbackError as error:
         return _callback_error(request, error.code)
 
     if retrieval.state == Retrieval.State.CANCELLED:
@@ -68,8 +75,12 @@ def status(request: HttpRequest, retrieval_id: str) -> HttpResponse:
         messages.success(request, _("マイナポータルから所得情報を取得しました。"))
         return redirect(retrieval.return_path)
 
-    active = retrieval.state in Retrieval.ACTIVE_STATES
-    context = {"retrieval": retrieval, "active": active}
+    context = {
+        "retrieval": retrieval,
+        "active": retrieval.state in Retrieval.ACTIVE_STATES,
+        "waiting": retrieval.state == Retrieval.State.WAITING,
+        "server": catalog.SERVERS.get(retrieval.blocked_server),
+    }
     return render(request, "mynaportal_client/status.html", context)
 
 
@@ -86,7 +97,25 @@ def cancel(request: HttpRequest, retrieval_id: str) -> HttpResponse:
 
 
 def _owned(request: HttpRequest, retrieval_id: str) -> Retrieval:
-    retrieval = flows.retrieval_of(request.user, retrieval_id)  # type: ignore[arg-type]
+    retrieval = authorization.retrieval_of(request.user, retrieval_id)  # type: ignore[arg-type]
     if retrieval is None:
         raise Http404
     return retrieval
+
+
+@csrf_exempt
+@require_POST
+def notification(request: HttpRequest) -> HttpResponse:
+    """The portal's signed notice that a waiting result is ready (IF001-05)."""
+    try:
+        retrieval_id = retrieve.take_notice(request.body.decode("ascii"))
+    except (UnicodeDecodeError, PortalError):
+        return HttpResponse(status=400)
+
+    if retrieval_id is not None:
+        try:
+            tasks.send("fetch_result", retrieval_id)
+        except Exception:
+            # The broker is down; the row is due now and the sweep sends it.
+            logger.exception("Could not enqueue the fetch for %s", retrieval_id)
+    return HttpResponse(status=204)

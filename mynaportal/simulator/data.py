@@ -15,7 +15,7 @@ from joserfc import jwe, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from mynaportal import catalog
+from mynaportal import catalog, schedule
 from mynaportal.simulator import clock
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import Grant, InformationRecord, ProcessRequest
@@ -35,10 +35,22 @@ class DataError(Exception):
         self.description = description
 
 
-def start_request(grant: Grant, body: object) -> ProcessRequest:
-    """Accept a retrieval request for consented categories; return its process."""
+def start_request(grant: Grant, body: object, idempotency_key: str) -> ProcessRequest:
+    """Accept a request for consented categories; the same key gets the same process.
+
+    Mynaportal itself runs 24/365, so a request is accepted even while a
+    server it needs is stopped; its result then waits for the chain (§2.5).
+    """
     if not isinstance(body, dict) or set(body) - {"tm_codes"}:
         raise OAuthError("invalid_request", 'The body must be {"tm_codes": [...]}')
+    if len(idempotency_key) > 100:
+        raise OAuthError("invalid_request", "Idempotency-Key is too long")
+
+    existing = ProcessRequest.objects.filter(
+        grant=grant, idempotency_key=idempotency_key
+    ).first()
+    if idempotency_key and existing is not None:
+        return existing
 
     tm_codes = body.get("tm_codes", grant.tm_codes)
     if not isinstance(tm_codes, list) or not tm_codes:
@@ -47,17 +59,54 @@ def start_request(grant: Grant, body: object) -> ProcessRequest:
         raise OAuthError(
             "insufficient_scope", "That information was not consented", 403
         )
+    return _new_process(grant, tm_codes, idempotency_key)
 
+
+def _new_process(grant: Grant, tm_codes: list[str], key: str) -> ProcessRequest:
     now = clock.now()
-    delay = timedelta(seconds=settings.MYNAPORTAL_SIM_PROCESSING_SECONDS)
+    ready_at = now + timedelta(seconds=settings.MYNAPORTAL_SIM_PROCESSING_SECONDS)
+    deferred_until = None
+    if schedule.blocking_servers(tm_codes, now, clock.forced_states()):
+        deferred_until = schedule.next_operating(tm_codes, now, clock.forced_states())
+        ready_at = max(ready_at, deferred_until or ready_at)
+
     return ProcessRequest.objects.create(
         process_id=secrets.token_urlsafe(24),
         grant=grant,
+        idempotency_key=key,
         tm_codes=tm_codes,
         condition=grant.condition,
         created_at=now,
-        ready_at=now + delay,
+        ready_at=ready_at,
+        deferred_until=deferred_until,
     )
+
+
+def request_answer(process: ProcessRequest) -> dict[str, Any]:
+    """The answer to IF001-04: the process id, and any stop it waits for."""
+    answer: dict[str, Any] = {"process_id": process.process_id, "status": "accepted"}
+    unavailable = unavailability(process.tm_codes)
+    if unavailable is not None:
+        answer["deferred"] = unavailable
+    return answer
+
+
+def unavailability(tm_codes: list[str]) -> dict[str, Any] | None:
+    """Which needed server is stopped now, why, and when the chain is back."""
+    now, forced = clock.now(), clock.forced_states()
+    blocking = schedule.blocking_servers(tm_codes, now, forced)
+    if not blocking:
+        return None
+
+    state = schedule.server_state(blocking[0], now, forced)
+    back = schedule.next_operating(tm_codes, now, forced)
+    return {
+        "server": state.code,
+        "server_name": state.name,
+        "reason": str(state.reason),
+        "available_at": back.astimezone(schedule.JST).isoformat() if back else None,
+        "retry_after": int((back - now).total_seconds()) if back else None,
+    }
 
 
 def process_for(grant: Grant, body: object) -> ProcessRequest:
@@ -75,6 +124,10 @@ def process_for(grant: Grant, body: object) -> ProcessRequest:
 
 def result_of(process: ProcessRequest) -> dict[str, Any]:
     """Answer a result call: still processing, the sealed result, or an error."""
+    unavailable = unavailability(process.tm_codes)
+    if unavailable is not None:
+        return {"status": "error", "error": "middle_server_unavailable", **unavailable}
+
     now = clock.now()
     if process.ready_at > now:
         wait = max(1, int((process.ready_at - now).total_seconds() + 0.999))

@@ -218,10 +218,24 @@ class ProcessRequest(models.Model):
 
     process_id = models.CharField(max_length=64, unique=True)
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE)
+    idempotency_key = models.CharField(max_length=100, blank=True)
     tm_codes = models.JSONField()
     condition = models.JSONField()
     created_at = models.DateTimeField()
     ready_at = models.DateTimeField()
+    # Set when a needed server was stopped at request time (guideline §2.5):
+    # the result waits for the chain, and the client is notified when it is up.
+    deferred_until = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_grant_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.process_id
@@ -252,3 +266,25 @@ class ServerOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.server_code} forced {'up' if self.operating else 'down'}"
+
+
+class Fault(models.Model):
+    """A fault to inject on an endpoint (SECURITY S17): delay, status, bad JSON."""
+
+    DELAY = "delay"
+    STATUS = "status"
+    MALFORMED = "malformed"
+    KINDS = [(DELAY, DELAY), (STATUS, STATUS), (MALFORMED, MALFORMED)]
+
+    endpoint = models.CharField(max_length=20)
+    kind = models.CharField(max_length=12, choices=KINDS)
+    value = models.FloatField(default=0)
+    remaining = models.PositiveIntegerField(default=1)
+    hits = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.endpoint}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mynaportal.simulator import views
+from mynaportal.simulator import control_views, status_views, views
 
 app_name = "simulator"
 
@@ -15,4 +15,31 @@ urlpatterns = [
     path("oauth/token", views.token, name="token"),
     path("request", views.self_information_request, name="request"),
     path("result", views.self_information_result, name="result"),
+    path("control/", control_views.panel, name="control"),
+    path("control/clock", control_views.panel_clock, name="control-clock"),
+    path("control/server", control_views.panel_server, name="control-server"),
+    path(
+        "control/notification",
+        control_views.panel_notification,
+        name="control-notification",
+    ),
+    path("api/v1/control/state", control_views.control_state, name="api-state"),
+    path("api/v1/control/clock", control_views.control_clock, name="api-clock"),
+    path("api/v1/control/servers", control_views.control_server, name="api-server"),
+    path("api/v1/control/faults", control_views.control_fault, name="api-faults"),
+    path(
+        "api/v1/control/notifications",
+        control_views.control_notification,
+        name="api-notification",
+    ),
+    path(
+        "api/v1/operating-status",
+        status_views.operating_status_api,
+        name="operating-status-api",
+    ),
+    path(
+        "operating-status/",
+        status_views.operating_status_page,
+        name="operating-status",
+    ),
 ]

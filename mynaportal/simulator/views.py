@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mynaportal import catalog
-from mynaportal.simulator import clock, data, identity, jpki, oauth
+from mynaportal.simulator import clock, data, faults, identity, jpki, oauth
 from mynaportal.simulator.keys import public_jwks
 from mynaportal.simulator.models import Card, PushedRequest
 
@@ -28,9 +28,12 @@ JsonView = Callable[[HttpRequest], dict[str, Any]]
 
 
 def json_endpoint(
-    status: int = 200,
+    name: str, status: int = 200
 ) -> Callable[[JsonView], Callable[[HttpRequest], HttpResponse]]:
-    """Answer a back-channel POST as JSON, turning OAuth errors into their status."""
+    """Answer a back-channel POST as JSON, turning OAuth errors into their status.
+
+    Faults queued for the endpoint (SECURITY S17) are played first.
+    """
 
     def decorate(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
         @csrf_exempt
@@ -38,6 +41,10 @@ def json_endpoint(
         def wrapper(request: HttpRequest) -> HttpResponse:
             if request.method != "POST":
                 return _error_json(oauth.OAuthError("invalid_request", "Use POST", 405))
+
+            injected = faults.apply(name)
+            if injected is not None:
+                return injected
 
             try:
                 body = view(request)
@@ -109,7 +116,7 @@ def jwks(request: HttpRequest) -> HttpResponse:
     return JsonResponse(public_jwks())
 
 
-@json_endpoint(status=201)
+@json_endpoint("par", status=201)
 def par(request: HttpRequest) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
     client = oauth.authenticate_client(params)
@@ -120,7 +127,7 @@ def par(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@json_endpoint()
+@json_endpoint("token")
 def token(request: HttpRequest) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
     client = oauth.authenticate_client(params)
@@ -139,14 +146,15 @@ def _bearer_grant(request: HttpRequest) -> Any:
     return oauth.grant_for_access_token(request.headers.get("Authorization", ""))
 
 
-@json_endpoint()
+@json_endpoint("request")
 def self_information_request(request: HttpRequest) -> dict[str, Any]:
     grant = _bearer_grant(request)
-    process = data.start_request(grant, _json_body(request))
-    return {"process_id": process.process_id}
+    key = request.headers.get("Idempotency-Key", "")
+    process = data.start_request(grant, _json_body(request), key)
+    return data.request_answer(process)
 
 
-@json_endpoint()
+@json_endpoint("result")
 def self_information_result(request: HttpRequest) -> dict[str, Any]:
     grant = _bearer_grant(request)
     process = data.process_for(grant, _json_body(request))

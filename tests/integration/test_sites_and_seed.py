@@ -45,17 +45,8 @@ def test_the_bank_seed_changes_nothing_the_second_time(
 
 def test_the_portal_seed_changes_nothing_the_second_time(portal: Portal) -> None:
     before = portal.manage("dumpdata", *SIMULATOR_MODELS)
-    jwks = portal.env["BANKDEMO_VAR_DIR"] + "/bank-client.public.json"
-    redirect = json.loads(before)
-    redirect_uris = next(
-        row["fields"]["redirect_uris"]
-        for row in redirect
-        if row["model"] == "simulator.client"
-    )
 
-    output = portal.manage(
-        "seed_portal", "--client-jwks", jwks, "--redirect-uri", redirect_uris[0]
-    )
+    output = portal.manage(*portal.seed)
 
     assert "Personas created: 0" in output
     assert portal.manage("dumpdata", *SIMULATOR_MODELS) == before

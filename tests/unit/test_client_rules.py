@@ -3,7 +3,7 @@
 import pytest
 
 from mynaportal import catalog
-from mynaportal.client import flows, sealing
+from mynaportal.client import authorization, sealing
 from mynaportal.client.verify import VerificationError, checked_personal_data
 
 
@@ -17,11 +17,11 @@ from mynaportal.client.verify import VerificationError, checked_personal_data
     ],
 )
 def test_foreign_return_addresses_are_ignored(candidate: str) -> None:
-    assert flows.safe_return_path(candidate, "/loans/apply/") == "/loans/apply/"
+    assert authorization.safe_return_path(candidate, "/loans/apply/") == "/loans/apply/"
 
 
 def test_a_local_return_path_is_kept() -> None:
-    assert flows.safe_return_path("/loans/apply/", "/") == "/loans/apply/"
+    assert authorization.safe_return_path("/loans/apply/", "/") == "/loans/apply/"
 
 
 def test_sealed_values_open_and_do_not_show_the_plaintext() -> None:

@@ -58,6 +58,8 @@ class Command(BaseCommand):
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         if staff:
             user.user_permissions.add(
-                Permission.objects.get(codename="view_loanapplication")
+                *Permission.objects.filter(
+                    codename__in=["view_loanapplication", "view_retrieval"]
+                )
             )
         self.stdout.write(f"User created: {email}")

@@ -30,6 +30,11 @@ class Command(BaseCommand):
             required=True,
             help="The demo bank's callback URL (repeatable).",
         )
+        parser.add_argument(
+            "--notification-url",
+            default="",
+            help="Where the demo bank takes result-ready notices.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         jwks = self._read_jwks(Path(options["client_jwks"]))
@@ -41,7 +46,9 @@ class Command(BaseCommand):
             for spec in personas.DEMO_PERSONAS
             if seeding.ensure_persona(spec)[1]
         ]
-        client = self._register_bank(jwks, options["redirect_uri"])
+        client = self._register_bank(
+            jwks, options["redirect_uri"], options["notification_url"]
+        )
 
         self.stdout.write(f"Personas created: {len(created)}")
         self.stdout.write(f"Client: {client}")
@@ -57,7 +64,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path} holds a private key; give the public JWKS")
         return jwks
 
-    def _register_bank(self, jwks: dict[str, Any], redirect_uris: list[str]) -> Client:
+    def _register_bank(
+        self, jwks: dict[str, Any], redirect_uris: list[str], notification_url: str
+    ) -> Client:
         client, _ = Client.objects.get_or_create(
             client_id=DEMO_CLIENT_ID,
             defaults={"sector_salt": secrets.token_hex(16), "jwks": jwks},
@@ -68,5 +77,6 @@ class Command(BaseCommand):
         client.jwks = jwks
         client.tm_codes = [catalog.LOCAL_TAX_TM_CODE]
         client.consent_days = 90
+        client.notification_url = notification_url
         client.save()
         return client

@@ -1,19 +1,16 @@
-"""The bank's side of the protocol, step by step.
+"""The authorization phase of a retrieval, in the customer's browser requests.
 
 1. ``begin``: PAR with PKCE, state and nonce, then send the browser to the portal.
 2. ``complete_authorization``: on the callback, check state and issuer, and
-   redeem the code at once (it lives 60 seconds, so never in a task).
-3. ``request_data`` (IF001-04) and ``poll_result`` (IF001-06): carried by
-   Celery, each claiming the retrieval on the state it expects.
+   redeem the code at once (it lives 60 seconds, so never in a task); the data
+   phase then goes to Celery (``retrieve``).
 """
 
 import base64
 import hashlib
 import json
 import logging
-import random
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -21,27 +18,23 @@ from urllib.parse import urlencode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from mynaportal import catalog
-from mynaportal.client import conf, sealing
+from mynaportal.client import conf, sealing, tasks
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import (
     PermanentPortalError,
     PortalError,
     PortalSession,
 )
-from mynaportal.client.verify import open_result, verify_id_token
+from mynaportal.client.verify import verify_id_token
 
 logger = logging.getLogger(__name__)
 
 PENDING_SESSION_KEY = "mynaportal_pending"
-ACCESS_TOKEN_MARGIN = timedelta(seconds=30)
-MAX_BACKOFF_SECONDS = 300
-MAX_POLL_SECONDS = 30
 
 State = Retrieval.State
 
@@ -52,21 +45,6 @@ class CallbackError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """Which task to run next for the retrieval, after ``countdown`` seconds."""
-
-    task: str | None = None
-    countdown: int = 0
-
-
-TASK_FOR_STATE = {
-    State.AUTHORIZED: "request_retrieval",
-    State.REQUESTED: "fetch_result",
-}
-SWEEP_GRACE = timedelta(seconds=60)
 
 
 def safe_return_path(candidate: str, fallback: str) -> str:
@@ -219,8 +197,6 @@ def _int(tokens: dict[str, Any], name: str) -> int:
 
 
 def _enqueue(task_name: str, retrieval_id: Any) -> None:
-    from mynaportal.client import tasks  # tasks import this module
-
     try:
         tasks.send(task_name, str(retrieval_id))
     except Exception:
@@ -241,147 +217,6 @@ def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
     )
     retrieval.state = state
     retrieval.error_code = error_code
-
-
-def request_data(retrieval_id: str) -> NextStep:
-    """IF001-04: ask the portal for the consented information."""
-    retrieval = Retrieval.objects.filter(
-        pk=retrieval_id, state=State.AUTHORIZED
-    ).first()
-    if retrieval is None:
-        return NextStep()
-
-    session = PortalSession()
-    try:
-        process_id = _with_access_token(
-            retrieval, session, lambda token: session.request(token, retrieval.tm_codes)
-        )
-    except PortalError as error:
-        return _after_failure(retrieval, error)
-
-    claimed = Retrieval.objects.filter(pk=retrieval.pk, state=State.AUTHORIZED).update(
-        state=State.REQUESTED,
-        process_id=process_id,
-        attempts=0,
-        next_try_at=timezone.now() + timedelta(seconds=1),
-    )
-    return NextStep("fetch_result", 1) if claimed == 1 else NextStep()
-
-
-def poll_result(retrieval_id: str) -> NextStep:
-    """IF001-06: fetch the result; store it verified and sealed when ready."""
-    retrieval = Retrieval.objects.filter(pk=retrieval_id, state=State.REQUESTED).first()
-    if retrieval is None:
-        return NextStep()
-
-    session = PortalSession()
-    try:
-        answer = _with_access_token(
-            retrieval,
-            session,
-            lambda token: session.result(token, retrieval.process_id),
-        )
-        return _take_answer(retrieval, session, answer)
-    except PortalError as error:
-        return _after_failure(retrieval, error)
-
-
-def _take_answer(
-    retrieval: Retrieval, session: PortalSession, answer: dict[str, Any]
-) -> NextStep:
-    status = answer.get("status")
-    if status == "processing":
-        wait = answer.get("retry_after")
-        wait = wait if isinstance(wait, int) and wait > 0 else 1
-        return _schedule(retrieval, min(wait, MAX_POLL_SECONDS), count=False)
-    if status == "error":
-        error = answer.get("error")
-        raise PermanentPortalError(error[:60] if isinstance(error, str) else "error")
-    if status != "completed" or not isinstance(answer.get("result"), str):
-        raise PermanentPortalError("result_malformed")
-
-    data = open_result(
-        session,
-        answer["result"],
-        subject=retrieval.subject,
-        tm_codes=retrieval.tm_codes,
-    )
-    Retrieval.objects.filter(pk=retrieval.pk, state=State.REQUESTED).update(
-        state=State.COMPLETED,
-        result_sealed=sealing.seal_json(data),
-        next_try_at=None,
-        completed_at=timezone.now(),
-    )
-    return NextStep()
-
-
-def _with_access_token(retrieval: Retrieval, session: PortalSession, call: Any) -> Any:
-    """Make a data call; on 401, refresh the access token once and try again."""
-    if retrieval.access_expires_at and (
-        retrieval.access_expires_at <= timezone.now() + ACCESS_TOKEN_MARGIN
-    ):
-        _refresh(retrieval, session)
-
-    try:
-        return call(sealing.unseal(retrieval.access_token_sealed))
-    except PermanentPortalError as error:
-        if error.code != "invalid_token":
-            raise
-    _refresh(retrieval, session)
-    return call(sealing.unseal(retrieval.access_token_sealed))
-
-
-def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
-    try:
-        tokens = session.token(
-            {
-                "grant_type": "refresh_token",
-                "refresh_token": sealing.unseal(retrieval.refresh_token_sealed),
-            }
-        )
-    except PermanentPortalError:
-        raise PermanentPortalError("consent_again") from None
-
-    _store_tokens(retrieval, tokens)
-    retrieval.save(
-        update_fields=["access_token_sealed", "access_expires_at", "updated_at"]
-    )
-
-
-def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
-    if error.permanent:
-        logger.warning("Retrieval %s failed: %s", retrieval.pk, error.code)
-        _finish(retrieval, State.FAILED, error_code=error.code)
-        return NextStep()
-
-    if retrieval.attempts + 1 >= conf.max_attempts():
-        _finish(retrieval, State.FAILED, error_code=f"gave_up:{error.code}"[:60])
-        return NextStep()
-    backoff = min(MAX_BACKOFF_SECONDS, 2**retrieval.attempts)
-    delay = max(error.retry_after or 0, backoff) + random.uniform(0, 1)  # noqa: S311
-    return _schedule(retrieval, int(delay) + 1, count=True)
-
-
-def _schedule(retrieval: Retrieval, seconds: int, *, count: bool) -> NextStep:
-    attempts = retrieval.attempts + 1 if count else retrieval.attempts
-    Retrieval.objects.filter(pk=retrieval.pk, state=retrieval.state).update(
-        attempts=attempts,
-        next_try_at=timezone.now() + timedelta(seconds=seconds),
-        error_code="",
-    )
-    return NextStep(TASK_FOR_STATE[State(retrieval.state)], seconds)
-
-
-def due_retrievals() -> list[tuple[str, str]]:
-    """Active retrievals whose next step is overdue: (task name, id) to re-send."""
-    overdue = timezone.now() - SWEEP_GRACE
-    rows = Retrieval.objects.filter(state__in=list(TASK_FOR_STATE)).filter(
-        Q(next_try_at__lt=overdue) | Q(next_try_at__isnull=True, updated_at__lt=overdue)
-    )
-    return [
-        (TASK_FOR_STATE[State(row.state)], str(row.pk))
-        for row in rows.only("pk", "state")[:500]
-    ]
 
 
 def retrieval_of(owner: AbstractBaseUser, retrieval_id: str) -> Retrieval | None:

@@ -1,0 +1,48 @@
+"""The mail that tells a customer their deferred retrieval has come in.
+
+It names no figure: the customer reads the data at the bank, signed in.
+"""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mynaportal.client import conf
+from mynaportal.client.models import Retrieval
+
+logger = logging.getLogger(__name__)
+
+
+def send_completion_notice(retrieval: Retrieval) -> bool:
+    """Send the mail once per retrieval; True if this call sent it."""
+    claimed = Retrieval.objects.filter(
+        pk=retrieval.pk, mail_sent_at__isnull=True
+    ).update(mail_sent_at=timezone.now())
+    owner = get_user_model().objects.filter(pk=retrieval.owner_id).first()
+    if claimed != 1 or owner is None or not owner.email:
+        return False
+
+    link = _site_origin() + retrieval.return_path
+    body = _(
+        "マイナポータルからの所得情報の取得が完了しました。\n"
+        "次のページで内容をご確認のうえ、お申し込みを続けてください。\n\n%(link)s\n\n"
+        "〇〇銀行（デモ）"
+    ) % {"link": link}
+    try:
+        send_mail(
+            _("【〇〇銀行】所得情報の取得が完了しました"), body, None, [owner.email]
+        )
+    except Exception:
+        logger.exception("Completion mail for retrieval %s was not sent", retrieval.pk)
+        return False
+    return True
+
+
+def _site_origin() -> str:
+    """The bank's own origin, taken from its registered callback URL."""
+    parts = urlsplit(conf.redirect_uri())
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,74 @@
+"""Faults on demand (SECURITY S17), so a client's error handling can be tested.
+
+A fault applies to the next calls of one endpoint, as many times as asked.
+"""
+
+import time
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpResponse, JsonResponse
+
+from mynaportal.simulator.models import Fault
+
+ENDPOINTS = {"par", "token", "request", "result"}
+MAX_DELAY_SECONDS = 120
+
+
+def add(endpoint: object, kind: object, value: object, times: object) -> Fault:
+    """Queue a fault; raise ValueError with a clear reason for bad input."""
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint must be one of {sorted(ENDPOINTS)}")
+    if kind not in {Fault.DELAY, Fault.STATUS, Fault.MALFORMED}:
+        raise ValueError("kind must be delay, status or malformed")
+    if not isinstance(value, int | float) or not 0 <= value <= 600:
+        raise ValueError("value must be a number from 0 to 600")
+    if not isinstance(times, int) or not 1 <= times <= 10_000:
+        raise ValueError("times must be a whole number from 1 to 10000")
+    if kind == Fault.STATUS and not 400 <= value <= 599:
+        raise ValueError("a status fault needs an HTTP status from 400 to 599")
+
+    return Fault.objects.create(
+        endpoint=endpoint, kind=kind, value=float(value), remaining=times
+    )
+
+
+def clear() -> None:
+    Fault.objects.all().delete()
+
+
+def _take(endpoint: str) -> Fault | None:
+    with transaction.atomic():
+        fault = (
+            Fault.objects.select_for_update()
+            .filter(endpoint=endpoint, remaining__gt=0)
+            .first()
+        )
+        if fault is None:
+            return None
+        Fault.objects.filter(pk=fault.pk).update(
+            remaining=F("remaining") - 1, hits=F("hits") + 1
+        )
+    return fault
+
+
+def apply(endpoint: str) -> HttpResponse | None:
+    """Play the next fault of this endpoint; a response replaces the real one."""
+    fault = _take(endpoint)
+    if fault is None:
+        return None
+
+    if fault.kind == Fault.DELAY:
+        time.sleep(min(fault.value, MAX_DELAY_SECONDS))
+        return None
+    if fault.kind == Fault.MALFORMED:
+        return HttpResponse(b'{"status": "compl', content_type="application/json")
+
+    status = int(fault.value)
+    response = JsonResponse(
+        {"error": "temporarily_unavailable", "error_description": "Injected fault"},
+        status=status,
+    )
+    if status in {429, 503}:
+        response["Retry-After"] = "1"
+    return response
