@@ -74,6 +74,18 @@ def _portal_database(tmp: Path) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+@pytest.fixture(scope="session", autouse=True)
+def short_lived_connections() -> None:
+    """Close each thread's database connection after its request or task.
+
+    The live server answers from short-lived threads; persistent connections
+    left behind by them would keep the test database from being dropped.
+    """
+    from django.db import connections
+
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(scope="session")
 def client_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bank's client keys for this test run, and their public JWKS file."""

@@ -96,6 +96,9 @@ MYNAPORTAL_TIMEOUT_SECONDS = env_int("MYNAPORTAL_TIMEOUT_SECONDS", 10, minimum=1
 MYNAPORTAL_MAX_ATTEMPTS = env_int("MYNAPORTAL_MAX_ATTEMPTS", 8, minimum=1)
 # Longer than a task's hard time limit (90 s), so a live worker never loses it.
 MYNAPORTAL_LEASE_SECONDS = env_int("MYNAPORTAL_LEASE_SECONDS", 120, minimum=1)
+MYNAPORTAL_SWEEP_GRACE_SECONDS = env_int(
+    "MYNAPORTAL_SWEEP_GRACE_SECONDS", 60, minimum=1
+)
 # Keys that seal retrieved data and tokens at rest: "kid:base64-32-bytes,..."
 # with the newest first. Unset, one key is derived from the secret key.
 BANK_DATA_KEYS = env_str("BANK_DATA_KEYS", "")

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from mynaportal import catalog
-from mynaportal.client import conf, sealing, tasks
+from mynaportal.client import conf, retrieve, sealing, tasks
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import (
     PermanentPortalError,
@@ -200,8 +200,9 @@ def _enqueue(task_name: str, retrieval_id: Any) -> None:
     try:
         tasks.send(task_name, str(retrieval_id))
     except Exception:
-        # The broker is down: the row keeps its next try, and the sweep sends
-        # it again once the broker is back (SECURITY Q1).
+        # The broker is down: the row is made due, and the sweep sends it once
+        # the broker is back (SECURITY Q1); the customer sees "waiting".
+        retrieve.mark_undelivered(str(retrieval_id))
         logger.exception(
             "Could not enqueue %s for retrieval %s", task_name, retrieval_id
         )

@@ -38,6 +38,11 @@ def lease() -> timedelta:
     return timedelta(seconds=int(settings.MYNAPORTAL_LEASE_SECONDS))
 
 
+def sweep_grace() -> timedelta:
+    """How late a step's message may be before the sweep sends it again."""
+    return timedelta(seconds=int(settings.MYNAPORTAL_SWEEP_GRACE_SECONDS))
+
+
 def max_attempts() -> int:
     """How many transient failures a retrieval survives before it fails."""
     return int(settings.MYNAPORTAL_MAX_ATTEMPTS)

@@ -33,7 +33,8 @@ ACCESS_TOKEN_MARGIN = timedelta(seconds=30)
 MAX_BACKOFF_SECONDS = 300
 MAX_POLL_SECONDS = 30
 UNKNOWN_STOP_RECHECK = timedelta(minutes=5)
-SWEEP_GRACE = timedelta(seconds=60)
+# Come back a little after the announced end, not on the edge of it.
+RESUME_MARGIN = timedelta(seconds=2)
 SWEEP_BATCH = 1000
 
 TASK_FOR_STATE = {
@@ -216,7 +217,7 @@ def _delay_until(answer: dict[str, Any], resume_at: datetime | None) -> timedelt
         return UNKNOWN_STOP_RECHECK
 
     said = datetime.fromisoformat(str(answer["available_at"]))
-    return timedelta(seconds=retry_after) + (resume_at - said)
+    return timedelta(seconds=retry_after) + (resume_at - said) + RESUME_MARGIN
 
 
 def _poll_again(retrieval: Retrieval, *, seconds: int) -> NextStep:
@@ -331,6 +332,13 @@ def take_notice(token: str) -> str | None:
     return str(retrieval.pk)
 
 
+def mark_undelivered(retrieval_id: str) -> None:
+    """The broker refused the step's message: make it due for the next sweep."""
+    Retrieval.objects.filter(pk=retrieval_id).update(
+        next_try_at=timezone.now() - conf.sweep_grace()
+    )
+
+
 def due_retrievals() -> list[tuple[str, str]]:
     """Work whose next try has come, or whose message was lost: (task, id) to send.
 
@@ -338,18 +346,19 @@ def due_retrievals() -> list[tuple[str, str]]:
     sweep running again before the worker gets to it sends nothing twice.
     """
     now = timezone.now()
-    overdue = now - SWEEP_GRACE
+    grace = conf.sweep_grace()
+    overdue = now - grace
+    in_flight = Q(state__in=[State.AUTHORIZED, State.REQUESTED])
     lost = Q(next_try_at__lt=overdue) | Q(
         next_try_at__isnull=True, updated_at__lt=overdue
     )
-    due = Q(state=State.WAITING, next_try_at__lte=now) | (
-        Q(state__in=[State.AUTHORIZED, State.REQUESTED]) & lost
-    )
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    died = Q(lease_until__lt=now)
+    due = Q(state=State.WAITING, next_try_at__lte=now) | (in_flight & (lost | died))
+    free = Q(lease_until__isnull=True) | died
     rows = list(
         Retrieval.objects.filter(due & free).values_list("pk", "state")[:SWEEP_BATCH]
     )
     Retrieval.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-        next_try_at=now + SWEEP_GRACE
+        next_try_at=now + grace, lease_until=None
     )
     return [(TASK_FOR_STATE[State(state)], str(pk)) for pk, state in rows]

@@ -116,6 +116,7 @@ def notification(request: HttpRequest) -> HttpResponse:
         try:
             tasks.send("fetch_result", retrieval_id)
         except Exception:
-            # The broker is down; the row is due now and the sweep sends it.
+            # The broker is down; the row is made due and the sweep sends it.
+            retrieve.mark_undelivered(retrieval_id)
             logger.exception("Could not enqueue the fetch for %s", retrieval_id)
     return HttpResponse(status=204)

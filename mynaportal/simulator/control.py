@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count, Sum
+
 from mynaportal import catalog, schedule
 from mynaportal.simulator import clock, notifications
 from mynaportal.simulator.models import Fault, ProcessRequest, SimulatorClock
@@ -86,7 +88,18 @@ def snapshot() -> dict[str, Any]:
             }
             for process in notifications.pending()
         ],
+        "calls": _call_counts(),
     }
+
+
+def _call_counts() -> dict[str, int]:
+    """Calls made for every process, to show that clients do not hammer."""
+    totals = ProcessRequest.objects.aggregate(
+        processes=Count("id"),
+        requests=Sum("request_calls"),
+        results=Sum("result_calls"),
+    )
+    return {name: int(value or 0) for name, value in totals.items()}
 
 
 def _iso(moment: datetime | None) -> str | None:

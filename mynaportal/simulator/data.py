@@ -5,12 +5,14 @@ registered encryption key, so only that client can read it and it can tell
 that the portal wrote it.
 """
 
+import math
 import secrets
 import time
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from joserfc import jwe, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -50,6 +52,9 @@ def start_request(grant: Grant, body: object, idempotency_key: str) -> ProcessRe
         grant=grant, idempotency_key=idempotency_key
     ).first()
     if idempotency_key and existing is not None:
+        ProcessRequest.objects.filter(pk=existing.pk).update(
+            request_calls=F("request_calls") + 1
+        )
         return existing
 
     tm_codes = body.get("tm_codes", grant.tm_codes)
@@ -105,7 +110,7 @@ def unavailability(tm_codes: list[str]) -> dict[str, Any] | None:
         "server_name": state.name,
         "reason": str(state.reason),
         "available_at": back.astimezone(schedule.JST).isoformat() if back else None,
-        "retry_after": int((back - now).total_seconds()) if back else None,
+        "retry_after": math.ceil((back - now).total_seconds()) if back else None,
     }
 
 
@@ -119,6 +124,10 @@ def process_for(grant: Grant, body: object) -> ProcessRequest:
     ).first()
     if process is None:
         raise OAuthError("invalid_request", "Unknown process_id", 404)
+
+    ProcessRequest.objects.filter(pk=process.pk).update(
+        result_calls=F("result_calls") + 1
+    )
     return process
 
 

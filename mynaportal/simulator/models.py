@@ -227,6 +227,10 @@ class ProcessRequest(models.Model):
     # the result waits for the chain, and the client is notified when it is up.
     deferred_until = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # How often the client called for this process: a well-behaved client
+    # makes one request and, after a stop, one result call.
+    request_calls = models.PositiveIntegerField(default=1)
+    result_calls = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -1,0 +1,274 @@
+"""Planned stops and durable retries, with the real simulator, Redis and worker.
+
+The simulator's clock is moved through its control API; the bank keeps its own
+(real) clock, as a bank would.
+"""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+import requests
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from bankdemo.celery import app
+from loans.models import DemoMail
+from mynaportal import schedule
+from mynaportal.client import tasks
+from mynaportal.client.models import Retrieval
+from tests.conftest import Portal, Worker
+from tests.httpflow import WebFlow, field_value
+
+State = Retrieval.State
+TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+
+
+def control(portal: Portal, what: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = requests.post(f"{portal.url}/api/v1/control/{what}", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def calls(portal: Portal) -> dict[str, int]:
+    """Processes, request calls and result calls the simulator has seen so far."""
+    state = requests.get(f"{portal.url}/api/v1/control/state", timeout=10).json()
+    counts: dict[str, int] = state["calls"]
+    return counts
+
+
+@pytest.fixture
+def new_calls(portal: Portal) -> Callable[[], dict[str, int]]:
+    """The calls made since the test began (the simulator outlives each test)."""
+    before = calls(portal)
+    return lambda: {name: count - before[name] for name, count in calls(portal).items()}
+
+
+def wait_for(
+    condition: Callable[[], bool], timeout: float = 30, step: float = 0.3
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(step)
+    raise AssertionError("the condition did not come true in time")
+
+
+def state_is(state: str) -> Callable[[], bool]:
+    return lambda: Retrieval.objects.filter(state=state).exists()
+
+
+@pytest.fixture(autouse=True)
+def calendar_restored(portal: Portal) -> Iterator[None]:
+    """Each test leaves the simulator on real time, with no fault queued."""
+    yield
+    control(portal, "clock", {"reset": True})
+    control(portal, "faults", {"clear": True})
+
+
+def consent_and_identify(flow: WebFlow) -> requests.Response:
+    """Through consent and the card; returns the bank's page after the callback."""
+    identity = flow.consent(flow.start(**TYPED))
+    return flow.identify(identity, "山田 花子", "1234", follow=True)
+
+
+def test_consent_in_the_third_saturday_stop_waits_then_completes_once(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+
+    status_page = consent_and_identify(flow_signed_in)
+
+    wait_for(state_is(State.WAITING))
+    retrieval = Retrieval.objects.get()
+    assert retrieval.resume_at == datetime(2026, 12, 21, 0, 0, tzinfo=schedule.JST)
+    assert retrieval.blocked_server == "info-network"
+    assert retrieval.blocked_reason == "planned_stop"
+    assert retrieval.next_try_at is not None
+    wait = retrieval.next_try_at - timezone.now()
+    assert timedelta(hours=24, minutes=58) < wait <= timedelta(hours=25, seconds=2)
+    page = flow_signed_in.http.get(status_page.url).text
+    assert "2026年12月21日 00:00" in page
+    assert "計画停止" in page
+    assert DemoMail.objects.count() == 0
+
+    control(portal, "clock", {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
+
+    wait_for(state_is(State.COMPLETED))
+    wait_for(lambda: DemoMail.objects.count() == 1, timeout=5)
+    time.sleep(1)
+    assert DemoMail.objects.get().recipient == "hanako@example.com"
+    assert new_calls() == {"processes": 1, "requests": 1, "results": 1}
+    form = flow_signed_in.http.get(f"{flow_signed_in.bank}/loans/apply/").text
+    assert field_value(form, "annual_income_man_yen") == "567"
+
+
+def test_without_a_notice_the_bank_polls_when_the_stop_ends(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    control(portal, "clock", {"at": "2026-12-20T23:59:45+09:00", "frozen": False})
+
+    consent_and_identify(flow_signed_in)
+
+    wait_for(state_is(State.WAITING))
+    retrieval = Retrieval.objects.get()
+    assert retrieval.next_try_at is not None
+    assert retrieval.next_try_at - timezone.now() < timedelta(seconds=20)
+    # Celery beat's part: run the sweep until the stop is over.
+    wait_for(lambda: tasks.sweep_due_retrievals() >= 0 and _completed(), timeout=40)
+    assert new_calls() == {"processes": 1, "requests": 1, "results": 1}
+    assert DemoMail.objects.count() == 1
+
+
+def _completed() -> bool:
+    return Retrieval.objects.filter(state=State.COMPLETED).exists()
+
+
+def test_the_same_tasks_delivered_twice_change_nothing(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    consent_and_identify(flow_signed_in)
+    wait_for(state_is(State.COMPLETED))
+    retrieval = Retrieval.objects.get()
+    before = new_calls()
+
+    for _ in range(2):
+        tasks.request_retrieval.delay(str(retrieval.pk))
+        tasks.fetch_result.delay(str(retrieval.pk))
+    time.sleep(3)
+
+    again = Retrieval.objects.get()
+    assert again.completed_at == retrieval.completed_at
+    assert again.result_sealed == retrieval.result_sealed
+    assert new_calls() == before
+    assert before["requests"] == 1
+
+
+def test_a_worker_killed_mid_task_completes_exactly_once(
+    flow_signed_in: WebFlow,
+    portal: Portal,
+    celery_worker: Worker,
+    settings: Settings,
+    new_calls: Callable[[], dict[str, int]],
+) -> None:
+    settings.MYNAPORTAL_LEASE_SECONDS = 3
+    celery_worker.start(MYNAPORTAL_LEASE_SECONDS="3")
+    control(portal, "faults", {"endpoint": "result", "kind": "delay", "value": 6})
+
+    try:
+        consent_and_identify(flow_signed_in)
+        wait_for(lambda: _fault_hits(portal) == 1)
+        celery_worker.kill()
+        celery_worker.start(MYNAPORTAL_LEASE_SECONDS="3")
+
+        wait_for(lambda: tasks.sweep_due_retrievals() >= 0 and _completed(), timeout=40)
+    finally:
+        celery_worker.start()
+
+    assert Retrieval.objects.get().state == State.COMPLETED
+    assert new_calls()["processes"] == 1
+    assert new_calls()["requests"] == 1
+    assert DemoMail.objects.count() == 0
+
+
+def _fault_hits(portal: Portal) -> int:
+    state = requests.get(f"{portal.url}/api/v1/control/state", timeout=10).json()
+    return sum(fault["hits"] for fault in state["faults"])
+
+
+@pytest.fixture
+def broken_broker() -> Iterator[Callable[[], None]]:
+    """Point the bank's Celery at a port where no broker listens, until restored."""
+    original = app.conf.broker_url
+
+    def reconnect(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    reconnect("redis://127.0.0.1:9/0")
+    yield lambda: reconnect(original)
+    reconnect(original)
+
+
+def test_broker_down_at_the_callback_the_page_answers_and_the_sweep_recovers(
+    flow_signed_in: WebFlow, portal: Portal, broken_broker: Callable[[], None]
+) -> None:
+    status_page = consent_and_identify(flow_signed_in)
+
+    assert status_page.status_code == 200
+    assert "/mynaportal/retrievals/" in status_page.url
+    assert Retrieval.objects.get().state == State.AUTHORIZED
+
+    restore_broker = broken_broker
+    restore_broker()
+    assert tasks.sweep_due_retrievals() == 1
+    wait_for(_completed)
+
+
+def test_redis_restarted_empty_the_sweep_sends_what_is_overdue(
+    flow_signed_in: WebFlow,
+    portal: Portal,
+    celery_worker: Worker,
+    settings: Settings,
+) -> None:
+    settings.MYNAPORTAL_SWEEP_GRACE_SECONDS = 1
+    control(portal, "faults", {"endpoint": "result", "kind": "status", "value": 503})
+    consent_and_identify(flow_signed_in)
+    wait_for(lambda: Retrieval.objects.filter(attempts=1).exists())
+
+    celery_worker.kill()
+    redis.Redis.from_url(str(app.conf.broker_url)).flushdb()
+    celery_worker.start()
+
+    wait_for(lambda: tasks.sweep_due_retrievals() >= 0 and _completed(), timeout=40)
+    assert Retrieval.objects.get().attempts == 1
+
+
+def test_transient_failures_run_out_into_failed_with_the_reason(
+    flow_signed_in: WebFlow, portal: Portal, celery_worker: Worker
+) -> None:
+    celery_worker.start(MYNAPORTAL_MAX_ATTEMPTS="2")
+    control(
+        portal,
+        "faults",
+        {"endpoint": "result", "kind": "status", "value": 500, "times": 5},
+    )
+
+    try:
+        consent_and_identify(flow_signed_in)
+        wait_for(state_is(State.FAILED), timeout=40)
+    finally:
+        celery_worker.start()
+
+    assert Retrieval.objects.get().error_code == "gave_up:portal_http_500"
+
+
+def test_a_permanent_answer_is_not_retried(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    control(portal, "faults", {"endpoint": "result", "kind": "status", "value": 403})
+
+    consent_and_identify(flow_signed_in)
+
+    wait_for(state_is(State.FAILED))
+    assert Retrieval.objects.get().attempts == 0
+    assert _fault_hits(portal) == 1
+
+
+def test_the_operating_status_api_follows_the_simulator_clock(portal: Portal) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+
+    answer = requests.get(f"{portal.url}/api/v1/operating-status", timeout=10).json()
+
+    servers = {server["code"]: server for server in answer["servers"]}
+    assert servers["municipal"]["operating"] is False
+    assert servers["municipal"]["next_change"] == "2026-12-21T00:00:00+09:00"
+    assert servers["myna-portal"]["operating"] is True
+    assert json.dumps(answer).count('"code"') == 13
