@@ -188,9 +188,11 @@ def broken_broker() -> Iterator[Callable[[], None]]:
     original = app.conf.broker_url
 
     def reconnect(url: str) -> None:
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
+        # Celery caches its connection and producer pools: drop them so the
+        # next publish connects to the new address.
+        app.conf.broker_url = url  # type: ignore[misc]
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     reconnect("redis://127.0.0.1:9/0")
     yield lambda: reconnect(original)
