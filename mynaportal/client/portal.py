@@ -45,24 +45,42 @@ class TransientPortalError(PortalError):
     permanent = False
 
 
+# The portal's metadata and keys, per process and issuer, for a few minutes:
+# every task would otherwise fetch both before its one real call.
+CACHE_SECONDS = 300
+_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def _cached(kind: str) -> Any:
+    entry = _cache.get((conf.issuer(), kind))
+    if entry is None or time.monotonic() - entry[0] > CACHE_SECONDS:
+        return None
+    return entry[1]
+
+
+def _remember(kind: str, value: Any) -> Any:
+    _cache[(conf.issuer(), kind)] = (time.monotonic(), value)
+    return value
+
+
 class PortalSession:
-    """Calls to one portal, with its metadata and keys looked up once per use."""
+    """Calls to one portal, with its metadata and keys cached for a while."""
 
     def __init__(self) -> None:
         self.http = requests.Session()
-        self._metadata: dict[str, Any] | None = None
-        self._jwks: KeySet | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The portal's authorization server metadata, with the issuer checked."""
-        if self._metadata is None:
-            url = conf.issuer() + "/.well-known/oauth-authorization-server"
-            metadata = self._get_json(url, "metadata")
-            if metadata.get("issuer") != conf.issuer():
-                logger.warning("Portal metadata names another issuer")
-                raise PermanentPortalError("issuer_mismatch")
-            self._metadata = metadata
-        return self._metadata
+        metadata = _cached("metadata")
+        if metadata is not None:
+            return dict(metadata)
+
+        url = conf.issuer() + "/.well-known/oauth-authorization-server"
+        metadata = self._get_json(url, "metadata")
+        if metadata.get("issuer") != conf.issuer():
+            logger.warning("Portal metadata names another issuer")
+            raise PermanentPortalError("issuer_mismatch")
+        return dict(_remember("metadata", metadata))
 
     def endpoint(self, name: str) -> str:
         url = self.metadata().get(name)
@@ -72,13 +90,16 @@ class PortalSession:
 
     def jwks(self, *, refresh: bool = False) -> KeySet:
         """The portal's published keys; ``refresh`` fetches them again."""
-        if self._jwks is None or refresh:
-            body = self._get_json(self.endpoint("jwks_uri"), "jwks")
-            try:
-                self._jwks = KeySet.import_key_set(body)  # type: ignore[arg-type]
-            except (ValueError, KeyError, TypeError):
-                raise PermanentPortalError("jwks_malformed") from None
-        return self._jwks
+        keys = None if refresh else _cached("jwks")
+        if keys is not None:
+            return keys  # type: ignore[no-any-return]
+
+        body = self._get_json(self.endpoint("jwks_uri"), "jwks")
+        try:
+            keys = KeySet.import_key_set(body)  # type: ignore[arg-type]
+        except (ValueError, KeyError, TypeError):
+            raise PermanentPortalError("jwks_malformed") from None
+        return _remember("jwks", keys)  # type: ignore[no-any-return]
 
     def push_authorization_request(self, params: dict[str, str]) -> str:
         """PAR (RFC 9126): push the request, get the ``request_uri`` back."""

@@ -3,11 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 
 from mynaportal import catalog, schedule
-from mynaportal.simulator import clock, notifications
-from mynaportal.simulator.models import Fault, ProcessRequest, SimulatorClock
+from mynaportal.simulator import clock, notifications, oauth
+from mynaportal.simulator.models import (
+    Client,
+    Fault,
+    Persona,
+    ProcessRequest,
+    SimulatorClock,
+)
 
 
 class ControlError(ValueError):
@@ -69,6 +75,23 @@ def send_notice(process_id: object) -> bool:
     return notifications.notify(process)
 
 
+def issue_grants(command: dict[str, Any]) -> dict[str, Any]:
+    """Consents and tokens without the browser journey (a test helper, S21).
+
+    For load tests and CI: what a completed consent and code exchange would
+    have produced, for a registered client and a persona, ``count`` times.
+    """
+    client = Client.objects.filter(client_id=command.get("client_id")).first()
+    persona = Persona.objects.filter(slug=command.get("persona")).first()
+    count = command.get("count", 1)
+    if client is None or persona is None:
+        raise ControlError("Give a registered client_id and a persona slug")
+    if not isinstance(count, int) or not 1 <= count <= 10_000:
+        raise ControlError("count must be a whole number from 1 to 10000")
+
+    return {"grants": [oauth.grant_tokens(client, persona) for _ in range(count)]}
+
+
 def snapshot() -> dict[str, Any]:
     """The clock, the forced servers and the deferred processes, as JSON."""
     now = clock.now()
@@ -98,6 +121,8 @@ def _call_counts() -> dict[str, int]:
         processes=Count("id"),
         requests=Sum("request_calls"),
         results=Sum("result_calls"),
+        most_requests=Max("request_calls"),
+        most_results=Max("result_calls"),
     )
     return {name: int(value or 0) for name, value in totals.items()}
 

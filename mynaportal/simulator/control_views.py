@@ -72,6 +72,7 @@ def _fault(command: dict[str, Any]) -> dict[str, Any]:
 
 
 control_clock = _json_command(_clock)
+control_grants = _json_command(control.issue_grants)
 control_fault = _json_command(_fault)
 control_server = _json_command(_server)
 control_notification = _json_command(_notice)

@@ -267,6 +267,19 @@ def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
     return _token_response(grant, id_token_nonce=pushed.nonce, with_refresh=True)
 
 
+def grant_tokens(client: Client, persona: Persona) -> dict[str, Any]:
+    """A consent as a completed flow would leave it, with its tokens (test helper)."""
+    grant = Grant.objects.create(
+        client=client,
+        persona=persona,
+        tm_codes=client.tm_codes,
+        condition=catalog.QueryCondition(catalog.QueryMode.LATEST).to_json(),
+        expires_at=clock.now() + timedelta(days=client.consent_days),
+    )
+    tokens = _token_response(grant, id_token_nonce=None, with_refresh=True)
+    return {**tokens, "sub": pairwise_subject(client, persona)}
+
+
 def _pkce_matches(verifier: str, challenge: str) -> bool:
     if not 43 <= len(verifier) <= 128:
         return False

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/control/clock", control_views.control_clock, name="api-clock"),
     path("api/v1/control/servers", control_views.control_server, name="api-server"),
     path("api/v1/control/faults", control_views.control_fault, name="api-faults"),
+    path("api/v1/control/grants", control_views.control_grants, name="api-grants"),
     path(
         "api/v1/control/notifications",
         control_views.control_notification,
