@@ -88,6 +88,7 @@ def begin(
         }
     )
 
+    _supersede(request.user.pk, tm_codes)
     retrieval = Retrieval.objects.create(
         owner_id=request.user.pk,
         tm_codes=tm_codes,
@@ -101,6 +102,15 @@ def begin(
     request.session[PENDING_SESSION_KEY] = [*pending[-4:], str(retrieval.pk)]
     query = urlencode({"client_id": conf.client_id(), "request_uri": request_uri})
     return retrieval, f"{session.endpoint('authorization_endpoint')}?{query}"
+
+
+def _supersede(owner_id: int, tm_codes: list[str]) -> None:
+    """A new retrieval replaces the owner's unfinished one (SECURITY Q15)."""
+    Retrieval.objects.filter(
+        owner_id=owner_id,
+        tm_codes=tm_codes,
+        state__in=[State.STARTED, *Retrieval.ACTIVE_STATES],
+    ).update(state=State.CANCELLED, error_code="superseded", next_try_at=None)
 
 
 def _s256(verifier: str) -> str:
