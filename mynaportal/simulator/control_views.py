@@ -10,13 +10,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from mynaportal import catalog, schedule
-from mynaportal.simulator import clock, control, faults, notifications
+from mynaportal.simulator import clock, control, faults, notifications, registry
+from mynaportal.simulator.models import Client
 
 
 def _json_command(
@@ -126,13 +131,17 @@ def panel_notification(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _panel_command(request: HttpRequest, command: Callable[[], object]) -> HttpResponse:
+def _panel_command(
+    request: HttpRequest,
+    command: Callable[[], object],
+    back_to: str = "simulator:control",
+) -> HttpResponse:
     try:
         command()
         messages.success(request, _("設定を反映しました。"))
     except control.ControlError as error:
         messages.error(request, str(error))
-    return redirect("simulator:control")
+    return redirect(back_to)
 
 
 def _int(value: str) -> int:
@@ -140,3 +149,115 @@ def _int(value: str) -> int:
         return int(value)
     except ValueError:
         raise control.ControlError(f"Not a whole number: {value!r}") from None
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def clients_api(request: HttpRequest) -> HttpResponse:
+    """GET: every registered client. POST: register one (returns its client_id)."""
+    if request.method == "GET":
+        return JsonResponse(
+            {"clients": [registry.as_json(client) for client in Client.objects.all()]}
+        )
+
+    try:
+        client = registry.register(_json_object(request))
+    except registry.RegistrationError as error:
+        return _bad_request(str(error))
+    return JsonResponse(registry.as_json(client), status=201)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def client_api(request: HttpRequest, client_id: str) -> HttpResponse:
+    """GET: one registration. POST: change some of its fields (§6.1)."""
+    client = get_object_or_404(Client, client_id=client_id)
+    if request.method == "POST":
+        try:
+            registry.update(client, _json_object(request))
+        except registry.RegistrationError as error:
+            return _bad_request(str(error))
+    return JsonResponse(registry.as_json(client))
+
+
+@csrf_exempt
+@require_POST
+def client_lifecycle_api(request: HttpRequest, client_id: str) -> HttpResponse:
+    """利用停止・利用再開・利用終了 with an effective date (§6.2–§6.4)."""
+    client = get_object_or_404(Client, client_id=client_id)
+    try:
+        command = _json_object(request)
+        when = command.get("effective_at")
+        effective_at = control.parse_moment(when) if when else clock.now()
+        registry.change_lifecycle(client, command.get("action"), effective_at)
+    except (registry.RegistrationError, control.ControlError) as error:
+        return _bad_request(str(error))
+    return JsonResponse(registry.as_json(client))
+
+
+def _json_object(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise registry.RegistrationError("The body is not JSON") from None
+    if not isinstance(body, dict):
+        raise registry.RegistrationError("The body must be a JSON object")
+    return body
+
+
+def _bad_request(description: str) -> HttpResponse:
+    return JsonResponse(
+        {"error": "invalid_request", "error_description": description}, status=400
+    )
+
+
+@require_GET
+def clients_panel(request: HttpRequest) -> HttpResponse:
+    """Registered clients, their lifecycle, and a form to register one."""
+    clients = [(client, registry.status(client)) for client in Client.objects.all()]
+    context = {"clients": clients, "categories": list(catalog.CATEGORIES.values())}
+    return render(request, "simulator/clients.html", context)
+
+
+@require_POST
+def clients_panel_register(request: HttpRequest) -> HttpResponse:
+    def register() -> None:
+        try:
+            jwks = json.loads(request.POST.get("jwks") or "{}")
+        except json.JSONDecodeError:
+            raise control.ControlError(
+                _("公開鍵 (JWKS) が JSON ではありません。")
+            ) from None
+        try:
+            registry.register(
+                {
+                    "name": request.POST.get("name", ""),
+                    "purpose": request.POST.get("purpose", ""),
+                    "environment": request.POST.get("environment", Client.STAGING),
+                    "redirect_uris": request.POST.get("redirect_uris", "").split(),
+                    "jwks": jwks,
+                    "jwks_uri": request.POST.get("jwks_uri", ""),
+                    "tm_codes": request.POST.getlist("tm_codes"),
+                    "consent_days": _int(request.POST.get("consent_days", "90")),
+                    "notification_url": request.POST.get("notification_url", ""),
+                }
+            )
+        except registry.RegistrationError as error:
+            raise control.ControlError(str(error)) from None
+
+    return _panel_command(request, register, "simulator:clients")
+
+
+@require_POST
+def clients_panel_lifecycle(request: HttpRequest, client_id: str) -> HttpResponse:
+    client = get_object_or_404(Client, client_id=client_id)
+
+    def change() -> None:
+        when = request.POST.get("effective_at")
+        effective_at = control.parse_moment(when) if when else clock.now()
+        try:
+            registry.change_lifecycle(client, request.POST.get("action"), effective_at)
+        except registry.RegistrationError as error:
+            raise control.ControlError(str(error)) from None
+
+    return _panel_command(request, change, "simulator:clients")

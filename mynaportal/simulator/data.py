@@ -18,7 +18,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mynaportal import catalog, schedule
-from mynaportal.simulator import clock
+from mynaportal.simulator import clock, registry
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import Grant, InformationRecord, ProcessRequest
 from mynaportal.simulator.oauth import OAuthError, issuer, pairwise_subject
@@ -229,7 +229,10 @@ def _seal(process: ProcessRequest, entries: list[dict[str, Any]]) -> str:
 
 
 def _encrypt_for(grant: Grant, plaintext: str) -> str:
-    keys = [key for key in grant.client.jwks.get("keys", []) if key.get("use") == "enc"]
+    published = registry.public_keys(grant.client).get("keys", [])
+    keys = [
+        key for key in published if isinstance(key, dict) and key.get("use") == "enc"
+    ]
     if not keys:
         raise OAuthError("invalid_client", "The client registered no encryption key")
 

@@ -20,19 +20,34 @@ def digest(secret: str) -> str:
 
 
 class Client(models.Model):
-    """A Web service provider registered to use the self-information API."""
+    """A Web service provider registered to use the self-information API.
+
+    Its lifecycle follows guideline §5–§6: registered for the connection-test
+    environment (接続確認環境) or production (本番), and suspended (利用停止),
+    resumed (利用再開) or ended (利用終了) from an effective date.
+    """
+
+    STAGING = "staging"
+    PRODUCTION = "production"
+    ENVIRONMENTS = [(STAGING, "接続確認環境"), (PRODUCTION, "本番")]
 
     client_id = models.CharField(
         max_length=17, unique=True, validators=[RegexValidator(CLIENT_ID_PATTERN)]
     )
     name = models.CharField(max_length=100)
     purpose = models.CharField(max_length=200)
+    environment = models.CharField(max_length=10, choices=ENVIRONMENTS, default=STAGING)
     redirect_uris = models.JSONField(default=list)
-    jwks = models.JSONField(help_text="The client's public keys (JWKS).")
+    jwks = models.JSONField(default=dict, help_text="The client's public keys (JWKS).")
+    jwks_uri = models.URLField(blank=True, help_text="Or where they are published.")
     tm_codes = models.JSONField(default=list, help_text="Categories it may request.")
     consent_days = models.PositiveIntegerField(default=90)
     notification_url = models.URLField(blank=True)
     sector_salt = models.CharField(max_length=64)
+    suspended_from = models.DateTimeField(null=True, blank=True)
+    resumed_from = models.DateTimeField(null=True, blank=True)
+    ended_from = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"

@@ -23,7 +23,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mynaportal import catalog
-from mynaportal.simulator import clock
+from mynaportal.simulator import clock, registry
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import (
     AuthorizationCode,
@@ -82,9 +82,18 @@ def authenticate_client(params: dict[str, str]) -> Client:
     if client is None or params.get("client_id", claimed) != claimed:
         raise OAuthError("invalid_client", "Unknown client", 401)
 
+    usable(client)
     claims = _verified_assertion_claims(client, assertion)
     _remember_jti(client, claims)
     return client
+
+
+def usable(client: Client) -> None:
+    """Refuse a suspended or ended client (guideline §6) on any endpoint."""
+    try:
+        registry.ensure_usable(client)
+    except registry.ClientRefused as refused:
+        raise OAuthError(refused.code, refused.description, 403) from None
 
 
 def _unverified_issuer(assertion: str) -> str:
@@ -104,7 +113,7 @@ def _verified_assertion_claims(client: Client, assertion: str) -> dict[str, Any]
     try:
         token = jwt.decode(
             assertion,
-            KeySet.import_key_set(client.jwks),
+            KeySet.import_key_set(registry.public_keys(client)),  # type: ignore[arg-type]
             algorithms=ASSERTION_ALGORITHMS,
         )
     except (JoseError, ValueError, KeyError):
@@ -208,6 +217,7 @@ def pushed_request_for(client_id: str, request_uri: str) -> PushedRequest:
         raise OAuthError("invalid_request_uri", "Unknown request_uri for this client")
     if pushed.completed_at is not None or pushed.expires_at <= clock.now():
         raise OAuthError("invalid_request_uri", "request_uri has expired or was used")
+    usable(pushed.client)
     return pushed
 
 
@@ -371,6 +381,7 @@ def grant_for_access_token(authorization_header: str) -> Grant:
     token = _live_token(value.strip(), Token.ACCESS)
     if token is None:
         raise OAuthError("invalid_token", "The access token is not valid", 401)
+    usable(token.grant.client)
     return token.grant
 
 

@@ -7,6 +7,11 @@ check digit so that none of them can belong to a real person.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal, get_args
+
+# The state a persona's card is issued in, for trying the identity step's errors.
+CardState = Literal["valid", "locked", "expired", "revoked", "two_wrong_pins"]
+CARD_STATES: tuple[CardState, ...] = get_args(CardState)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,12 @@ class PersonaSpec:
     pin: str
     incomes: tuple[Income, ...] = field(default_factory=tuple)
     note: str = ""
+    municipality_connected: bool = True
+    card: CardState = "valid"
+
+    def __post_init__(self) -> None:
+        if self.card not in CARD_STATES:
+            raise ValueError(f"{self.slug}: unknown card state {self.card!r}")
 
 
 DEMO_PERSONAS = (
@@ -95,6 +106,109 @@ DEMO_PERSONAS = (
         incomes=(Income(2026, salary=3_800_000),),
         note="暗証番号を 3 回間違えるとカードがロックされることを試す利用者。",
     ),
+    PersonaSpec(
+        slug="ito-sakura",
+        name="伊藤 さくら",
+        name_kana="イトウ サクラ",
+        birth_date=date(2001, 3, 25),
+        municipality="宮城県仙台市",
+        pin="6789",
+        note="地方税の記録が一つもない利用者。どの課税年度を求めても no_data。",
+    ),
+    PersonaSpec(
+        slug="watanabe-ken",
+        name="渡辺 健",
+        name_kana="ワタナベ ケン",
+        birth_date=date(1985, 9, 9),
+        municipality="〇〇県みなみ町",
+        pin="7890",
+        incomes=(
+            Income(2025, salary=4_200_000),
+            Income(2026, salary=4_350_000),
+        ),
+        note="記録はあるが住所地の自治体が未接続の利用者（not_connected）。",
+        municipality_connected=False,
+    ),
+    PersonaSpec(
+        slug="yamamoto-hina",
+        name="山本 陽菜",
+        name_kana="ヤマモト ヒナ",
+        birth_date=date(2003, 10, 18),
+        municipality="京都府京都市",
+        pin="8901",
+        incomes=(Income(2026),),
+        note="学生。課税年度 2026 の記録はあるが所得はゼロ（年収 0 万円）。",
+    ),
+    PersonaSpec(
+        slug="nakamura-daisuke",
+        name="中村 大輔",
+        name_kana="ナカムラ ダイスケ",
+        birth_date=date(1975, 7, 7),
+        municipality="神奈川県横浜市",
+        pin="9012",
+        incomes=(
+            Income(2025, salary=45_000_000),
+            Income(2026, salary=48_000_000),
+        ),
+        note="役員。非常に高い給与収入 48,000,000 円（年収 4,800 万円）。",
+    ),
+    PersonaSpec(
+        slug="kobayashi-masao",
+        name="小林 正男",
+        name_kana="コバヤシ マサオ",
+        birth_date=date(1956, 4, 10),
+        municipality="広島県広島市",
+        pin="1357",
+        incomes=(
+            Income(2025, pension=2_350_000),
+            Income(2026, pension=2_400_000),
+        ),
+        note="65 歳以上の年金受給者。公的年金等収入 2,400,000 円（年収 240 万円）。",
+    ),
+    PersonaSpec(
+        slug="kato-yumi",
+        name="加藤 由美",
+        name_kana="カトウ ユミ",
+        birth_date=date(1982, 12, 1),
+        municipality="埼玉県さいたま市",
+        pin="2468",
+        incomes=(Income(2026, salary=5_100_000),),
+        note="カードがすでにロックされている利用者（暗証番号を入れても進めない）。",
+        card="locked",
+    ),
+    PersonaSpec(
+        slug="yoshida-naoki",
+        name="吉田 直樹",
+        name_kana="ヨシダ ナオキ",
+        birth_date=date(1970, 6, 22),
+        municipality="静岡県静岡市",
+        pin="3579",
+        incomes=(Income(2026, salary=6_200_000),),
+        note="利用者証明用電子証明書の有効期限が切れている利用者。",
+        card="expired",
+    ),
+    PersonaSpec(
+        slug="yamaguchi-megumi",
+        name="山口 恵",
+        name_kana="ヤマグチ メグミ",
+        birth_date=date(1987, 2, 14),
+        municipality="兵庫県神戸市",
+        pin="4680",
+        incomes=(Income(2026, salary=3_950_000),),
+        note="利用者証明用電子証明書が失効している利用者。",
+        card="revoked",
+    ),
+    PersonaSpec(
+        slug="matsumoto-tsubasa",
+        name="松本 翼",
+        name_kana="マツモト ツバサ",
+        birth_date=date(1996, 11, 30),
+        municipality="千葉県千葉市",
+        pin="5791",
+        incomes=(Income(2026, salary=4_400_000),),
+        note="すでに暗証番号を 2 回間違えている利用者。次に間違えるとロック。",
+        card="two_wrong_pins",
+    ),
 )
 
 
@@ -115,10 +229,15 @@ def check_digit(first_eleven: str) -> int:
     return 0 if remainder <= 1 else 11 - remainder
 
 
-def local_tax_items(income: Income) -> dict[str, int]:
-    """Derive a plausible 住民税 record from revenues (simplified rules)."""
+def local_tax_items(income: Income, birth_date: date | None = None) -> dict[str, int]:
+    """Derive a plausible 住民税 record from revenues (simplified rules).
+
+    The pension deduction follows the holder's age at the end of the income
+    year (the year before the taxable year); without a birth date the
+    under-65 table applies.
+    """
     salary_income = max(0, income.salary - _salary_deduction(income.salary))
-    pension_income = max(0, income.pension - _pension_deduction(income.pension))
+    pension_income = max(0, income.pension - _pension_deduction_for(income, birth_date))
     total = salary_income + pension_income + income.business
     deductions = 430_000 + income.salary * 14 // 100 if total else 0
     taxable = max(0, total - deductions) // 1000 * 1000
@@ -158,7 +277,35 @@ def _salary_deduction(revenue: int) -> int:
     return 1_950_000
 
 
+def age_at_year_end(birth_date: date, year: int) -> int:
+    """Age on 31 December of ``year``, counted as Japanese law counts it.
+
+    One grows a year older on the day before the birthday, so a person born
+    on 1 January is already a year older on the 31 December before.
+    """
+    born_on_new_year = (birth_date.month, birth_date.day) == (1, 1)
+    return year - birth_date.year + (1 if born_on_new_year else 0)
+
+
+def _pension_deduction_for(income: Income, birth_date: date | None) -> int:
+    income_year = income.taxable_year - 1
+    if birth_date is not None and age_at_year_end(birth_date, income_year) >= 65:
+        return _pension_deduction_65_and_over(income.pension)
+    return _pension_deduction(income.pension)
+
+
+def _pension_deduction_65_and_over(revenue: int) -> int:
+    if revenue <= 3_300_000:
+        return min(revenue, 1_100_000)
+    if revenue <= 4_100_000:
+        return revenue * 25 // 100 + 275_000
+    if revenue <= 7_700_000:
+        return revenue * 15 // 100 + 685_000
+    return revenue * 5 // 100 + 1_455_000
+
+
 def _pension_deduction(revenue: int) -> int:
+    """The public-pension deduction of a holder under 65."""
     if revenue <= 1_300_000:
         return min(revenue, 600_000)
     if revenue <= 4_100_000:

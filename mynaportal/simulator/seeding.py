@@ -9,6 +9,7 @@ from mynaportal import catalog
 from mynaportal.simulator import clock, jpki
 from mynaportal.simulator.models import Card, DemoCA, InformationRecord, Persona
 from mynaportal.simulator.personas import (
+    CardState,
     PersonaSpec,
     invalid_individual_number,
     local_tax_items,
@@ -40,10 +41,11 @@ def ensure_persona(spec: PersonaSpec) -> tuple[Persona, bool]:
         name_kana=spec.name_kana,
         birth_date=spec.birth_date,
         municipality=spec.municipality,
+        municipality_connected=spec.municipality_connected,
         individual_number=invalid_individual_number(spec.slug),
         note=spec.note,
     )
-    _issue_card(persona, spec.pin)
+    _issue_card(persona, spec.pin, spec.card)
     for income in spec.incomes:
         InformationRecord.objects.create(
             persona=persona,
@@ -51,18 +53,18 @@ def ensure_persona(spec: PersonaSpec) -> tuple[Persona, bool]:
             provider=spec.municipality,
             valid_from=date(income.taxable_year, 6, 1),
             valid_to=date(income.taxable_year + 1, 5, 31),
-            items=local_tax_items(income),
+            items=local_tax_items(income, spec.birth_date),
         )
     return persona, True
 
 
-def _issue_card(persona: Persona, pin: str) -> Card:
-    now = clock.now()
+def _issue_card(persona: Persona, pin: str, state: CardState) -> Card:
+    not_before, not_after = _validity(state, clock.now())
     issued = jpki.issue_card_certificate(
         _issued_ca(),
         holder_reference=f"card-{persona.slug}",
-        not_before=now - timedelta(days=30),
-        not_after=_years_later(now, 5),
+        not_before=not_before,
+        not_after=not_after,
     )
     return Card.objects.create(
         persona=persona,
@@ -70,7 +72,23 @@ def _issue_card(persona: Persona, pin: str) -> Card:
         key_pem=issued.key_pem,
         certificate_pem=issued.certificate_pem,
         serial_number=str(issued.serial_number),
+        failed_pin_attempts=_FAILED_PIN_ATTEMPTS.get(state, 0),
+        revoked=state == "revoked",
     )
+
+
+# Wrong PINs a card has already counted when it is issued in a given state.
+_FAILED_PIN_ATTEMPTS: dict[CardState, int] = {
+    "locked": Card.MAX_PIN_ATTEMPTS,
+    "two_wrong_pins": Card.MAX_PIN_ATTEMPTS - 1,
+}
+
+
+def _validity(state: CardState, now: datetime) -> tuple[datetime, datetime]:
+    """The certificate's validity period: lapsed 30 days ago when "expired"."""
+    if state == "expired":
+        return _years_later(now, -2), now - timedelta(days=30)
+    return now - timedelta(days=30), _years_later(now, 5)
 
 
 def _issued_ca() -> jpki.IssuedCertificate:

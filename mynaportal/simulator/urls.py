@@ -28,6 +28,24 @@ urlpatterns = [
     path("api/v1/control/servers", control_views.control_server, name="api-server"),
     path("api/v1/control/faults", control_views.control_fault, name="api-faults"),
     path("api/v1/control/grants", control_views.control_grants, name="api-grants"),
+    path("api/v1/clients", control_views.clients_api, name="api-clients"),
+    path("api/v1/clients/<str:client_id>", control_views.client_api, name="api-client"),
+    path(
+        "api/v1/clients/<str:client_id>/lifecycle",
+        control_views.client_lifecycle_api,
+        name="api-client-lifecycle",
+    ),
+    path("control/clients/", control_views.clients_panel, name="clients"),
+    path(
+        "control/clients/register",
+        control_views.clients_panel_register,
+        name="clients-register",
+    ),
+    path(
+        "control/clients/<str:client_id>/lifecycle",
+        control_views.clients_panel_lifecycle,
+        name="clients-lifecycle",
+    ),
     path(
         "api/v1/control/notifications",
         control_views.control_notification,

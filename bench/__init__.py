@@ -1,0 +1,1 @@
+"""Benchmarks run by ``make bench``; see BENCHMARKS.md. Not part of either site."""
