@@ -20,7 +20,15 @@ from django.views.decorators.http import (
 )
 
 from mynaportal import catalog, schedule
-from mynaportal.simulator import clock, control, faults, notifications, registry
+from mynaportal.simulator import (
+    clock,
+    control,
+    faults,
+    keys,
+    notifications,
+    registry,
+    scenario,
+)
 from mynaportal.simulator.models import Client
 
 
@@ -63,6 +71,13 @@ def _notice(command: dict[str, Any]) -> dict[str, Any]:
 def _fault(command: dict[str, Any]) -> dict[str, Any]:
     if command.get("clear") is True:
         faults.clear()
+    elif command.get("kind") == "bad_message":
+        try:
+            scenario.queue(
+                command.get("endpoint"), command.get("message"), command.get("times", 1)
+            )
+        except scenario.ScenarioError as error:
+            raise control.ControlError(str(error)) from None
     else:
         try:
             faults.add(
@@ -76,7 +91,19 @@ def _fault(command: dict[str, Any]) -> dict[str, Any]:
     return control.snapshot()
 
 
+def _keys(command: dict[str, Any]) -> dict[str, Any]:
+    """Rotate the signing key; the old one stays published until retired (S16)."""
+    if command.get("rotate") is True:
+        keys.rotate_signing_key()
+    elif command.get("retire_old") is True:
+        keys.retire_old_keys()
+    else:
+        raise control.ControlError('Use {"rotate": true} or {"retire_old": true}')
+    return keys.public_jwks()
+
+
 control_clock = _json_command(_clock)
+control_keys = _json_command(_keys)
 control_grants = _json_command(control.issue_grants)
 control_fault = _json_command(_fault)
 control_server = _json_command(_server)

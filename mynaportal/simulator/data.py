@@ -13,13 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
-from joserfc import jwe, jwt
+from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mynaportal import catalog, schedule
-from mynaportal.simulator import clock, registry
-from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
+from mynaportal.simulator import clock, registry, scenario
 from mynaportal.simulator.models import Grant, InformationRecord, ProcessRequest
 from mynaportal.simulator.oauth import OAuthError, issuer, pairwise_subject
 
@@ -208,6 +207,8 @@ def _record_json(record: InformationRecord) -> dict[str, Any]:
 
 def _seal(process: ProcessRequest, entries: list[dict[str, Any]]) -> str:
     grant = process.grant
+    names = scenario.active("result", grant.scenario)
+    scenario.spoil_entries(entries, names, grant.persona.individual_number)
     now = int(time.time())
     claims = {
         "iss": issuer(),
@@ -218,14 +219,8 @@ def _seal(process: ProcessRequest, entries: list[dict[str, Any]]) -> str:
         "process_id": process.process_id,
         "selfPersonalData": entries,
     }
-    key = current_signing_key()
-    signed = jwt.encode(
-        {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"},
-        claims,
-        key,
-        algorithms=[SIGNING_ALGORITHM],
-    )
-    return _encrypt_for(grant, signed)
+    scenario.spoil_claims(claims, names, "result_")
+    return _encrypt_for(grant, scenario.sign(claims, names, "result_"))
 
 
 def _encrypt_for(grant: Grant, plaintext: str) -> str:

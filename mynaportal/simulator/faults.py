@@ -42,6 +42,7 @@ def _take(endpoint: str) -> Fault | None:
         fault = (
             Fault.objects.select_for_update()
             .filter(endpoint=endpoint, remaining__gt=0)
+            .exclude(kind=Fault.BAD_MESSAGE)
             .first()
         )
         if fault is None:
@@ -52,9 +53,28 @@ def _take(endpoint: str) -> Fault | None:
     return fault
 
 
-def apply(endpoint: str) -> HttpResponse | None:
-    """Play the next fault of this endpoint; a response replaces the real one."""
-    fault = _take(endpoint)
+HEADER = "X-Simulator-Fault"
+
+
+def from_header(value: str) -> Fault | None:
+    """A fault for this one request: ``503``, ``delay=5`` or ``malformed``."""
+    value = value.strip()
+    if not value:
+        return None
+    if value == Fault.MALFORMED:
+        return Fault(kind=Fault.MALFORMED)
+    if value.startswith("delay="):
+        seconds = value.removeprefix("delay=")
+        if seconds.replace(".", "", 1).isdigit():
+            return Fault(kind=Fault.DELAY, value=float(seconds))
+    if value.isdigit() and 400 <= int(value) <= 599:
+        return Fault(kind=Fault.STATUS, value=float(value))
+    raise ValueError(f"{HEADER} must be a status, delay=<seconds> or malformed")
+
+
+def apply(endpoint: str, header: str = "") -> HttpResponse | None:
+    """Play this request's fault, or the endpoint's next queued one."""
+    fault = from_header(header) or _take(endpoint)
     if fault is None:
         return None
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils import timezone
 from joserfc.jwk import ECKey
 
 from mynaportal.simulator.models import SigningKey
@@ -39,3 +40,13 @@ def public_jwks() -> dict[str, Any]:
         for key in SigningKey.objects.filter(retired_at__isnull=True)
     ]
     return {"keys": keys}
+
+
+def retire_old_keys() -> int:
+    """Stop publishing every key but the newest (the end of an overlap window)."""
+    newest = ensure_signing_key()
+    return (
+        SigningKey.objects.filter(retired_at__isnull=True)
+        .exclude(pk=newest.pk)
+        .update(retired_at=timezone.now())
+    )

@@ -159,6 +159,8 @@ class PushedRequest(models.Model):
     consented_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     card_challenge = models.CharField(max_length=64, blank=True)
+    # Bad messages named for this flow (X-Simulator-Scenario, SECURITY S20).
+    scenario = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -172,6 +174,7 @@ class Grant(models.Model):
     persona = models.ForeignKey(Persona, on_delete=models.CASCADE)
     tm_codes = models.JSONField()
     condition = models.JSONField()
+    scenario = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -293,11 +296,18 @@ class Fault(models.Model):
     DELAY = "delay"
     STATUS = "status"
     MALFORMED = "malformed"
-    KINDS = [(DELAY, DELAY), (STATUS, STATUS), (MALFORMED, MALFORMED)]
+    BAD_MESSAGE = "bad_message"
+    KINDS = [
+        (DELAY, DELAY),
+        (STATUS, STATUS),
+        (MALFORMED, MALFORMED),
+        (BAD_MESSAGE, BAD_MESSAGE),
+    ]
 
     endpoint = models.CharField(max_length=20)
     kind = models.CharField(max_length=12, choices=KINDS)
     value = models.FloatField(default=0)
+    message = models.CharField(max_length=40, blank=True)
     remaining = models.PositiveIntegerField(default=1)
     hits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -23,8 +23,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mynaportal import catalog
-from mynaportal.simulator import clock, registry
-from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
+from mynaportal.simulator import clock, registry, scenario
 from mynaportal.simulator.models import (
     AuthorizationCode,
     Client,
@@ -152,7 +151,9 @@ def _remember_jti(client: Client, claims: dict[str, Any]) -> None:
         raise OAuthError("invalid_client", "Client assertion was already used", 401)
 
 
-def push_authorization_request(client: Client, params: dict[str, str]) -> str:
+def push_authorization_request(
+    client: Client, params: dict[str, str], scenario: list[str] | None = None
+) -> str:
     """Store a pushed authorization request and return its ``request_uri``."""
     if params.get("response_type") != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code")
@@ -178,6 +179,7 @@ def push_authorization_request(client: Client, params: dict[str, str]) -> str:
         tm_codes=tm_codes,
         condition=condition.to_json(),
         expires_at=clock.now() + REQUEST_URI_LIFETIME,
+        scenario=scenario or [],
     )
     return request_uri
 
@@ -268,6 +270,7 @@ def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
             persona=code.persona,
             tm_codes=pushed.tm_codes,
             condition=pushed.condition,
+            scenario=pushed.scenario,
             expires_at=clock.now() + timedelta(days=client.consent_days),
         )
         code.used_at = clock.now()
@@ -345,9 +348,9 @@ def _id_token(grant: Grant, nonce: str) -> str:
         "auth_time": now,
         "nonce": nonce,
     }
-    key = current_signing_key()
-    header = {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"}
-    return jwt.encode(header, claims, key, algorithms=[SIGNING_ALGORITHM])
+    names = scenario.active("token", grant.scenario)
+    scenario.spoil_claims(claims, names, "id_token_")
+    return scenario.sign(claims, names, "id_token_")
 
 
 def pairwise_subject(client: Client, persona: Persona) -> str:

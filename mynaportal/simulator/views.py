@@ -19,11 +19,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mynaportal import catalog
-from mynaportal.simulator import clock, data, faults, identity, jpki, oauth
+from mynaportal.simulator import (
+    clock,
+    data,
+    faults,
+    identity,
+    jpki,
+    oauth,
+    scenario,
+)
 from mynaportal.simulator.keys import public_jwks
 from mynaportal.simulator.models import Card, PushedRequest
 
 SESSION_KEY = "pushed_request_id"
+PERSONA_HEADER = "X-Simulator-Persona"
+PIN_HEADER = "X-Simulator-Pin"
 JsonView = Callable[[HttpRequest], dict[str, Any]]
 
 
@@ -42,7 +52,10 @@ def json_endpoint(
             if request.method != "POST":
                 return _error_json(oauth.OAuthError("invalid_request", "Use POST", 405))
 
-            injected = faults.apply(name)
+            try:
+                injected = faults.apply(name, request.headers.get(faults.HEADER, ""))
+            except ValueError as error:
+                return _error_json(oauth.OAuthError("invalid_request", str(error)))
             if injected is not None:
                 return injected
 
@@ -120,7 +133,11 @@ def jwks(request: HttpRequest) -> HttpResponse:
 def par(request: HttpRequest) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
     client = oauth.authenticate_client(params)
-    request_uri = oauth.push_authorization_request(client, params)
+    try:
+        names = scenario.parse(request.headers.get(scenario.HEADER, ""))
+    except scenario.ScenarioError as error:
+        raise oauth.OAuthError("invalid_request", str(error)) from None
+    request_uri = oauth.push_authorization_request(client, params, names)
     return {
         "request_uri": request_uri,
         "expires_in": int(oauth.REQUEST_URI_LIFETIME.total_seconds()),
@@ -173,6 +190,7 @@ PORTAL_ERRORS = {
         "このサービスは現在、マイナポータルAPIの利用を停止しています。"
     ),
     "client_ended": _("このサービスのマイナポータルAPIの利用は終了しています。"),
+    "unknown_persona": _("X-Simulator-Persona に指定された利用者がいません。"),
 }
 
 
@@ -196,7 +214,38 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
     request.session.cycle_key()
     request.session[SESSION_KEY] = pushed.pk
+    if PERSONA_HEADER in request.headers:
+        return _without_screens(request, pushed)
     return redirect("simulator:consent")
+
+
+def _without_screens(request: HttpRequest, pushed: PushedRequest) -> HttpResponse:
+    """CI's way through: consent given and the card's PIN entered by headers.
+
+    The real checks still run: the PIN counts towards the lock, and the card's
+    signature, chain, validity and revocation are verified.
+    """
+    card = (
+        Card.objects.select_related("persona")
+        .filter(persona__slug=request.headers[PERSONA_HEADER])
+        .first()
+    )
+    if card is None:
+        return _portal_error(request, "unknown_persona")
+
+    PushedRequest.objects.filter(pk=pushed.pk).update(consented_at=clock.now())
+    challenge = jpki.new_challenge()
+    pin = request.headers.get(PIN_HEADER, "")
+    try:
+        identity.verify(identity.unlock_with_pin(card, pin, challenge), challenge)
+    except identity.IdentityError as error:
+        PushedRequest.objects.filter(pk=pushed.pk).update(completed_at=clock.now())
+        return _back_to_client(
+            pushed,
+            error="access_denied",
+            error_description=f"identity_verification_failed:{error.code}",
+        )
+    return _back_to_client(pushed, code=oauth.issue_code(pushed, card.persona))
 
 
 def _current_pushed_request(request: HttpRequest) -> PushedRequest | None:
@@ -211,8 +260,11 @@ def _current_pushed_request(request: HttpRequest) -> PushedRequest | None:
 
 
 def _back_to_client(pushed: PushedRequest, **params: str) -> HttpResponse:
-    query = urlencode({**params, "state": pushed.state, "iss": oauth.issuer()})
-    return HttpResponseRedirect(f"{pushed.redirect_uri}?{query}", status=303)
+    """The authorization response: 303, with ``state`` and ``iss`` (RFC 9207)."""
+    names = scenario.active("authorize", pushed.scenario)
+    query = {**params, "state": pushed.state, "iss": oauth.issuer()}
+    spoiled = urlencode(scenario.authorization_params(query, names))
+    return HttpResponseRedirect(f"{pushed.redirect_uri}?{spoiled}", status=303)
 
 
 @require_http_methods(["GET", "POST"])
