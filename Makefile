@@ -15,7 +15,7 @@ export BANK_PORT PORTAL_PORT
 PORTAL := DJANGO_SETTINGS_MODULE=bankdemo.settings.portal
 PUBLIC_JWKS := var/keys/bank-client.public.json
 
-.PHONY: demo setup seed test check browser lint typecheck clean
+.PHONY: demo simulator setup seed test check browser lint typecheck clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ demo: seed
 	@echo "Simulator: http://127.0.0.1:$(PORTAL_PORT)/"
 	$(BIN)/honcho --procfile Procfile start
 
+## The simulator alone, for providers who point their own apps at it.
+simulator: $(STAMP)
+	$(PORTAL) $(BIN)/python manage.py migrate --verbosity 0
+	$(PORTAL) $(BIN)/python manage.py seed_portal
+	@echo "Simulator: http://127.0.0.1:$(PORTAL_PORT)/  (register a client at /control/clients/)"
+	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
+
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
 test: $(STAMP) browser lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
@@ -65,6 +72,10 @@ browser:
 			exit 1; \
 		fi; \
 	fi
+
+## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis.
+bench: $(STAMP)
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/11}" $(BIN)/python bench/drain.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .mypy_cache .ruff_cache

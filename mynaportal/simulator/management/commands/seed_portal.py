@@ -21,13 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--client-jwks",
-            required=True,
-            help="File with the demo bank's public JWKS.",
+            help="File with the demo bank's public JWKS; without it no bank is set up.",
         )
         parser.add_argument(
             "--redirect-uri",
             action="append",
-            required=True,
+            default=[],
             help="The demo bank's callback URL (repeatable).",
         )
         parser.add_argument(
@@ -37,20 +36,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jwks = self._read_jwks(Path(options["client_jwks"]))
         keys.ensure_signing_key()
         seeding.demo_ca()
-
         created = [
             spec.slug
             for spec in personas.DEMO_PERSONAS
             if seeding.ensure_persona(spec)[1]
         ]
-        client = self._register_bank(
-            jwks, options["redirect_uri"], options["notification_url"]
-        )
-
         self.stdout.write(f"Personas created: {len(created)}")
+        if not options["client_jwks"]:
+            return
+
+        if not options["redirect_uri"]:
+            raise CommandError("--client-jwks needs at least one --redirect-uri")
+        client = self._register_bank(
+            self._read_jwks(Path(options["client_jwks"])),
+            options["redirect_uri"],
+            options["notification_url"],
+        )
         self.stdout.write(f"Client: {client}")
 
     def _read_jwks(self, path: Path) -> dict[str, Any]:
