@@ -24,6 +24,7 @@ from mynaportal.simulator import (
     clock,
     control,
     faults,
+    inspector,
     keys,
     notifications,
     registry,
@@ -288,3 +289,22 @@ def clients_panel_lifecycle(request: HttpRequest, client_id: str) -> HttpRespons
             raise control.ControlError(str(error)) from None
 
     return _panel_command(request, change, "simulator:clients")
+
+
+@require_GET
+def inspector_page(request: HttpRequest, flow_key: str = "") -> HttpResponse:
+    """The protocol inspector: recent flows, or one flow's timeline."""
+    flows: list[dict[str, Any]] = (
+        [{"flow_key": flow_key, "events": inspector.timeline(flow_key)}]
+        if flow_key
+        else inspector.flows(limit=20)
+    )
+    for flow in flows:
+        for event in flow["events"]:
+            event["pretty"] = json.dumps(event["summary"], ensure_ascii=False, indent=2)
+    return render(request, "simulator/inspector.html", {"flows": flows})
+
+
+@require_GET
+def inspector_api(request: HttpRequest, flow_key: str) -> HttpResponse:
+    return JsonResponse({"flow_key": flow_key, "events": inspector.timeline(flow_key)})

@@ -161,6 +161,7 @@ class PushedRequest(models.Model):
     card_challenge = models.CharField(max_length=64, blank=True)
     # Bad messages named for this flow (X-Simulator-Scenario, SECURITY S20).
     scenario = models.JSONField(default=list)
+    flow_key = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -175,6 +176,7 @@ class Grant(models.Model):
     tm_codes = models.JSONField()
     condition = models.JSONField()
     scenario = models.JSONField(default=list)
+    flow_key = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -317,3 +319,20 @@ class Fault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.endpoint}"
+
+
+class TraceEvent(models.Model):
+    """One step of a flow, for the protocol inspector (values masked)."""
+
+    flow_key = models.CharField(max_length=32, db_index=True)
+    step = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.flow_key} {self.step} {self.status}"

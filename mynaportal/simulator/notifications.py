@@ -13,7 +13,7 @@ import requests
 from joserfc import jwt
 
 from mynaportal import schedule
-from mynaportal.simulator import clock
+from mynaportal.simulator import clock, inspector
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import ProcessRequest
 from mynaportal.simulator.oauth import issuer
@@ -30,6 +30,7 @@ def notify(process: ProcessRequest) -> bool:
     if not client.notification_url:
         return False
 
+    started = time.monotonic()
     try:
         answer = requests.post(
             client.notification_url,
@@ -45,6 +46,9 @@ def notify(process: ProcessRequest) -> bool:
         return False
 
     accepted = answer.status_code < 300
+    inspector.record(
+        process.grant.flow_key, "notification", answer.status_code, started
+    )
     if accepted:
         ProcessRequest.objects.filter(pk=process.pk).update(notified_at=clock.now())
     else:

@@ -152,7 +152,11 @@ def _remember_jti(client: Client, claims: dict[str, Any]) -> None:
 
 
 def push_authorization_request(
-    client: Client, params: dict[str, str], scenario: list[str] | None = None
+    client: Client,
+    params: dict[str, str],
+    scenario: list[str] | None = None,
+    *,
+    flow_key: str = "",
 ) -> str:
     """Store a pushed authorization request and return its ``request_uri``."""
     if params.get("response_type") != "code":
@@ -180,6 +184,7 @@ def push_authorization_request(
         condition=condition.to_json(),
         expires_at=clock.now() + REQUEST_URI_LIFETIME,
         scenario=scenario or [],
+        flow_key=flow_key,
     )
     return request_uri
 
@@ -271,6 +276,7 @@ def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
             tm_codes=pushed.tm_codes,
             condition=pushed.condition,
             scenario=pushed.scenario,
+            flow_key=pushed.flow_key,
             expires_at=clock.now() + timedelta(days=client.consent_days),
         )
         code.used_at = clock.now()
@@ -291,6 +297,22 @@ def grant_tokens(client: Client, persona: Persona) -> dict[str, Any]:
     )
     tokens = _token_response(grant, id_token_nonce=None, with_refresh=True)
     return {**tokens, "sub": pairwise_subject(client, persona)}
+
+
+def flow_of_token_request(params: dict[str, str]) -> str:
+    """The inspector's flow of a token request, from its code or refresh token."""
+    if "code" in params:
+        code = (
+            AuthorizationCode.objects.select_related("pushed_request")
+            .filter(code_hash=digest(params["code"]))
+            .first()
+        )
+        return code.pushed_request.flow_key if code else ""
+    token = Token.objects.select_related("grant").filter(
+        token_hash=digest(params.get("refresh_token", ""))
+    )
+    first = token.first()
+    return first.grant.flow_key if first else ""
 
 
 def _pkce_matches(verifier: str, challenge: str) -> bool:

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from mynaportal.simulator import control_views, status_views, views
+from mynaportal.simulator import control_views, docs_views, status_views, views
 
 app_name = "simulator"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/openapi.json", docs_views.openapi, name="openapi"),
+    path("errors/", docs_views.errors, name="errors"),
     path(".well-known/oauth-authorization-server", views.discovery, name="discovery"),
     path("jwks.json", views.jwks, name="jwks"),
     path("oauth/par", views.par, name="par"),
@@ -35,6 +37,17 @@ urlpatterns = [
         "api/v1/clients/<str:client_id>/lifecycle",
         control_views.client_lifecycle_api,
         name="api-client-lifecycle",
+    ),
+    path("inspector/", control_views.inspector_page, name="inspector"),
+    path(
+        "inspector/<str:flow_key>/",
+        control_views.inspector_page,
+        name="inspector-flow",
+    ),
+    path(
+        "api/v1/inspector/<str:flow_key>",
+        control_views.inspector_api,
+        name="api-inspector",
     ),
     path("control/clients/", control_views.clients_panel, name="clients"),
     path(

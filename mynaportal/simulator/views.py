@@ -1,6 +1,7 @@
 """HTTP adapters of the simulator: JSON endpoints and the portal's screens."""
 
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -24,6 +25,7 @@ from mynaportal.simulator import (
     data,
     faults,
     identity,
+    inspector,
     jpki,
     oauth,
     scenario,
@@ -34,7 +36,7 @@ from mynaportal.simulator.models import Card, PushedRequest
 SESSION_KEY = "pushed_request_id"
 PERSONA_HEADER = "X-Simulator-Persona"
 PIN_HEADER = "X-Simulator-Pin"
-JsonView = Callable[[HttpRequest], dict[str, Any]]
+JsonView = Callable[[HttpRequest, dict[str, Any]], dict[str, Any]]
 
 
 def json_endpoint(
@@ -49,6 +51,15 @@ def json_endpoint(
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest) -> HttpResponse:
+            started, trace = time.monotonic(), {"flow_key": ""}
+            response = _answer(request, view, trace)
+            flow_key = trace.pop("flow_key")
+            inspector.record(flow_key, name, response.status_code, started, **trace)
+            return response
+
+        def _answer(
+            request: HttpRequest, view: JsonView, trace: dict[str, Any]
+        ) -> HttpResponse:
             if request.method != "POST":
                 return _error_json(oauth.OAuthError("invalid_request", "Use POST", 405))
 
@@ -60,8 +71,9 @@ def json_endpoint(
                 return injected
 
             try:
-                body = view(request)
+                body = view(request, trace)
             except oauth.OAuthError as error:
+                trace["error"] = error.error
                 return _error_json(error)
             return _no_store(JsonResponse(body, status=status))
 
@@ -130,14 +142,19 @@ def jwks(request: HttpRequest) -> HttpResponse:
 
 
 @json_endpoint("par", status=201)
-def par(request: HttpRequest) -> dict[str, Any]:
+def par(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+    trace["flow_key"] = inspector.new_flow_key()
     params = oauth.single_values(request.POST)
+    trace["request"] = inspector.masked_params(params)
+    trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
     client = oauth.authenticate_client(params)
     try:
         names = scenario.parse(request.headers.get(scenario.HEADER, ""))
     except scenario.ScenarioError as error:
         raise oauth.OAuthError("invalid_request", str(error)) from None
-    request_uri = oauth.push_authorization_request(client, params, names)
+    request_uri = oauth.push_authorization_request(
+        client, params, names, flow_key=trace["flow_key"]
+    )
     return {
         "request_uri": request_uri,
         "expires_in": int(oauth.REQUEST_URI_LIFETIME.total_seconds()),
@@ -145,16 +162,21 @@ def par(request: HttpRequest) -> dict[str, Any]:
 
 
 @json_endpoint("token")
-def token(request: HttpRequest) -> dict[str, Any]:
+def token(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
+    trace["flow_key"] = oauth.flow_of_token_request(params)
+    trace["request"] = inspector.masked_params(params)
     client = oauth.authenticate_client(params)
 
     grant_type = params.get("grant_type")
     if grant_type == "authorization_code":
-        return oauth.exchange_code(client, params)
-    if grant_type == "refresh_token":
-        return oauth.refresh(client, params)
-    raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
+        answer = oauth.exchange_code(client, params)
+    elif grant_type == "refresh_token":
+        answer = oauth.refresh(client, params)
+    else:
+        raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
+    trace["id_token"] = inspector.decoded(answer.get("id_token", ""))
+    return answer
 
 
 def _bearer_grant(request: HttpRequest) -> Any:
@@ -164,18 +186,30 @@ def _bearer_grant(request: HttpRequest) -> Any:
 
 
 @json_endpoint("request")
-def self_information_request(request: HttpRequest) -> dict[str, Any]:
+def self_information_request(
+    request: HttpRequest, trace: dict[str, Any]
+) -> dict[str, Any]:
     grant = _bearer_grant(request)
+    trace["flow_key"] = grant.flow_key
     key = request.headers.get("Idempotency-Key", "")
     process = data.start_request(grant, _json_body(request), key)
-    return data.request_answer(process)
+    answer = data.request_answer(process)
+    trace["answer"] = answer
+    return answer
 
 
 @json_endpoint("result")
-def self_information_result(request: HttpRequest) -> dict[str, Any]:
+def self_information_result(
+    request: HttpRequest, trace: dict[str, Any]
+) -> dict[str, Any]:
     grant = _bearer_grant(request)
+    trace["flow_key"] = grant.flow_key
     process = data.process_for(grant, _json_body(request))
-    return data.result_of(process)
+    answer = data.result_of(process)
+    trace["answer"] = {key: value for key, value in answer.items() if key != "result"}
+    if isinstance(answer.get("result"), str):
+        trace["jwe_header"] = inspector.jwe_header(answer["result"])
+    return answer
 
 
 PORTAL_ERRORS = {
@@ -214,6 +248,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
     request.session.cycle_key()
     request.session[SESSION_KEY] = pushed.pk
+    inspector.record(pushed.flow_key, "authorize", 200, time.monotonic())
     if PERSONA_HEADER in request.headers:
         return _without_screens(request, pushed)
     return redirect("simulator:consent")
@@ -262,9 +297,17 @@ def _current_pushed_request(request: HttpRequest) -> PushedRequest | None:
 def _back_to_client(pushed: PushedRequest, **params: str) -> HttpResponse:
     """The authorization response: 303, with ``state`` and ``iss`` (RFC 9207)."""
     names = scenario.active("authorize", pushed.scenario)
-    query = {**params, "state": pushed.state, "iss": oauth.issuer()}
-    spoiled = urlencode(scenario.authorization_params(query, names))
-    return HttpResponseRedirect(f"{pushed.redirect_uri}?{spoiled}", status=303)
+    query = scenario.authorization_params(
+        {**params, "state": pushed.state, "iss": oauth.issuer()}, names
+    )
+    inspector.record(
+        pushed.flow_key,
+        "callback",
+        303,
+        time.monotonic(),
+        **inspector.masked_params(query),
+    )
+    return HttpResponseRedirect(f"{pushed.redirect_uri}?{urlencode(query)}", status=303)
 
 
 @require_http_methods(["GET", "POST"])
@@ -276,9 +319,11 @@ def consent(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST" and "cancel" in request.POST:
         PushedRequest.objects.filter(pk=pushed.pk).update(completed_at=clock.now())
+        inspector.record(pushed.flow_key, "consent", 200, time.monotonic(), given=False)
         return _back_to_client(pushed, error="access_denied")
     if request.method == "POST" and request.POST.get("agree") == "on":
         PushedRequest.objects.filter(pk=pushed.pk).update(consented_at=clock.now())
+        inspector.record(pushed.flow_key, "consent", 200, time.monotonic(), given=True)
         return redirect("simulator:identity")
 
     context = {
@@ -323,9 +368,13 @@ def _verify_identity(
         return None
 
     challenge = bytes.fromhex(pushed.card_challenge)
+    started = time.monotonic()
     try:
-        identity.verify(identity.unlock_with_pin(card, pin, challenge), challenge)
+        serial = identity.verify(
+            identity.unlock_with_pin(card, pin, challenge), challenge
+        )
     except identity.IdentityError as error:
+        inspector.record(pushed.flow_key, "identity", 403, started, error=error.code)
         if not error.final:
             context.update(error=error.code, attempts_left=error.attempts_left)
             return None
@@ -333,6 +382,7 @@ def _verify_identity(
         failure = {"error": error.code, "return_url": _failure_url(pushed, error.code)}
         return render(request, "simulator/identity_failed.html", failure, status=403)
 
+    inspector.record(pushed.flow_key, "identity", 200, started, certificate=serial)
     code = oauth.issue_code(pushed, card.persona)
     return _back_to_client(pushed, code=code)
 

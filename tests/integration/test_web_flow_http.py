@@ -112,3 +112,20 @@ def test_another_customer_cannot_see_the_retrieval(
     intruder.sign_in("taro@example.com", CUSTOMER_PASSWORD)
 
     assert intruder.http.get(status_url).status_code == 404
+
+
+def test_the_inspector_shows_every_step_with_personal_values_masked(
+    flow: WebFlow, portal: Portal
+) -> None:
+    status_page = flow.http.get(_authorized_redirect(flow).headers["Location"])
+    flow.wait_until_filled(status_page.url)
+
+    page = requests.get(f"{portal.url}/inspector/", timeout=10).text
+
+    latest = page[page.index('data-testid="flow-') :].split("</section>")[0]
+    steps = ["par", "authorize", "consent", "identity", "callback", "token"]
+    for step in [*steps, "request", "result"]:
+        assert f'data-testid="step-{step}"' in latest
+    assert "ES256" in latest
+    assert "5670000" not in page
+    assert "山田" not in page
