@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import views
+from loans import developer, views
 
 app_name = "loans"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("loans/apply/", views.apply, name="apply"),
     path("loans/applications/<uuid:application_id>/", views.result, name="result"),
     path("mail/", views.mailbox, name="mailbox"),
+    path("developer/", developer.developer, name="developer"),
 ]

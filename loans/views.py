@@ -85,7 +85,7 @@ def _retrieval(
 ) -> mynaportal.RetrievalStatus | None:
     if draft.income_retrieval_id is None:
         return None
-    return mynaportal.retrieval_status(request.user, draft.income_retrieval_id)  # type: ignore[arg-type]
+    return mynaportal.retrieval_status(request.user, draft.income_retrieval_id)
 
 
 def _retrieved_income(

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from mynaportal import catalog
@@ -12,7 +13,13 @@ from mynaportal.client import authorization, sealing
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import PortalError
 
-__all__ = ["PortalError", "RetrievalStatus", "retrieval_status", "start_retrieval"]
+__all__ = [
+    "PortalError",
+    "RetrievalStatus",
+    "retrieval_events",
+    "retrieval_status",
+    "start_retrieval",
+]
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def start_retrieval(
 
 
 def retrieval_status(
-    owner: AbstractBaseUser, retrieval_id: object
+    owner: AbstractBaseUser | AnonymousUser, retrieval_id: object
 ) -> RetrievalStatus | None:
     """The owner's retrieval, or None if there is none with that id for them."""
     retrieval = authorization.retrieval_of(owner, str(retrieval_id))
@@ -68,3 +75,14 @@ def retrieval_status(
         completed_at=retrieval.completed_at,
         data=sealing.unseal_json(retrieval.result_sealed) if completed else None,
     )
+
+
+def retrieval_events(
+    owner: AbstractBaseUser | AnonymousUser, retrieval_id: object
+) -> list[dict[str, Any]]:
+    """The bank's calls to the portal for a retrieval, in order (developer page)."""
+    retrieval = authorization.retrieval_of(owner, str(retrieval_id))
+    if retrieval is None:
+        return []
+    fields = ("step", "at", "status", "duration_ms", "summary")
+    return [dict(event) for event in retrieval.events.values(*fields)]

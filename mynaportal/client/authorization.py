@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -98,6 +99,7 @@ def begin(
         nonce=nonce,
         code_verifier_sealed=sealing.seal(verifier),
     )
+    session.attach(str(retrieval.pk))
     pending = request.session.get(PENDING_SESSION_KEY, [])
     request.session[PENDING_SESSION_KEY] = [*pending[-4:], str(retrieval.pk)]
     query = urlencode({"client_id": conf.client_id(), "request_uri": request_uri})
@@ -165,7 +167,7 @@ def _claim_callback(request: HttpRequest) -> Retrieval:
 
 
 def _redeem_code(retrieval: Retrieval, code: str) -> None:
-    session = PortalSession()
+    session = PortalSession(str(retrieval.pk))
     tokens = session.token(
         {
             "grant_type": "authorization_code",
@@ -230,8 +232,12 @@ def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
     retrieval.error_code = error_code
 
 
-def retrieval_of(owner: AbstractBaseUser, retrieval_id: str) -> Retrieval | None:
+def retrieval_of(
+    owner: AbstractBaseUser | AnonymousUser, retrieval_id: str
+) -> Retrieval | None:
     """The owner's retrieval with that id, or None (also for another's id)."""
+    if not owner.is_authenticated:
+        return None
     try:
         return Retrieval.objects.filter(owner_id=owner.pk, pk=retrieval_id).first()
     except (ValueError, TypeError, ValidationError):

@@ -74,3 +74,22 @@ class Retrieval(models.Model):
 
     def __str__(self) -> str:
         return f"Retrieval {self.id} ({self.state})"
+
+
+class RetrievalEvent(models.Model):
+    """One call of the bank to the portal, for the developer page's timeline."""
+
+    retrieval = models.ForeignKey(
+        Retrieval, on_delete=models.CASCADE, related_name="events"
+    )
+    step = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.status}"

@@ -17,6 +17,8 @@ from joserfc.jwk import KeySet
 
 from mynaportal.client import conf
 from mynaportal.client.keys import SIGNING_ALGORITHM, signing_key
+from mynaportal.client.models import RetrievalEvent
+from mynaportal.jose_display import decoded, jwe_header
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +66,39 @@ def _remember(kind: str, value: Any) -> Any:
 
 
 class PortalSession:
-    """Calls to one portal, with its metadata and keys cached for a while."""
+    """Calls to one portal, with its metadata and keys cached for a while.
 
-    def __init__(self) -> None:
+    Each call is noted on the retrieval it serves (for the developer page's
+    timeline); calls made before the retrieval exists are noted on ``attach``.
+    """
+
+    def __init__(self, retrieval_id: str | None = None) -> None:
         self.http = requests.Session()
+        self.retrieval_id = retrieval_id
+        self._pending: list[dict[str, Any]] = []
+
+    def attach(self, retrieval_id: str) -> None:
+        """From now on, note calls on this retrieval, and those made so far."""
+        self.retrieval_id = retrieval_id
+        RetrievalEvent.objects.bulk_create(
+            RetrievalEvent(retrieval_id=retrieval_id, **event)
+            for event in self._pending
+        )
+        self._pending = []
+
+    def _note(
+        self, name: str, status: int, started: float, body: dict[str, Any]
+    ) -> None:
+        event = {
+            "step": name,
+            "status": status,
+            "duration_ms": int((time.monotonic() - started) * 1000),
+            "summary": _summary(name, body),
+        }
+        if self.retrieval_id is None:
+            self._pending.append(event)
+        else:
+            RetrievalEvent.objects.create(retrieval_id=self.retrieval_id, **event)
 
     def metadata(self) -> dict[str, Any]:
         """The portal's authorization server metadata, with the issuer checked."""
@@ -179,15 +210,44 @@ class PortalSession:
         return self._send(name, "POST", url, json=payload, headers=headers)
 
     def _send(self, name: str, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        started = time.monotonic()
         try:
             response = self.http.request(
                 method, url, timeout=conf.timeout(), allow_redirects=False, **kwargs
             )
         except requests.RequestException as error:
+            self._note(name, 0, started, {"error": type(error).__name__})
             logger.warning("Portal %s call failed: %s", name, type(error).__name__)
             raise TransientPortalError("portal_unreachable") from None
 
-        return _checked_body(name, response)
+        try:
+            body = _checked_body(name, response)
+        except PortalError as error:
+            self._note(name, response.status_code, started, {"error": error.code})
+            raise
+        self._note(name, response.status_code, started, body)
+        return body
+
+
+def _summary(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What the timeline shows of an answer: protocol fields, never personal data."""
+    if "error" in body:
+        return {"error": body["error"]}
+    if name == "token":
+        return {
+            "expires_in": body.get("expires_in"),
+            "id_token": decoded(str(body.get("id_token", ""))),
+        }
+    if name in {"request", "result"}:
+        shown: dict[str, Any] = {
+            key: body[key]
+            for key in ("status", "deferred", "retry_after")
+            if key in body
+        }
+        if isinstance(body.get("result"), str):
+            shown["jwe_header"] = jwe_header(body["result"])
+        return shown
+    return {}
 
 
 def _checked_body(name: str, response: requests.Response) -> dict[str, Any]:

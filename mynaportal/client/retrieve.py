@@ -58,7 +58,7 @@ def request_data(retrieval_id: str) -> NextStep:
     if retrieval is None:
         return NextStep()
 
-    session = PortalSession()
+    session = PortalSession(str(retrieval.pk))
     try:
         answer = _with_access_token(
             retrieval,
@@ -83,7 +83,7 @@ def fetch_result(retrieval_id: str) -> NextStep:
     if retrieval is None:
         return NextStep()
 
-    session = PortalSession()
+    session = PortalSession(str(retrieval.pk))
     try:
         answer = _with_access_token(
             retrieval,

@@ -97,7 +97,7 @@ def cancel(request: HttpRequest, retrieval_id: str) -> HttpResponse:
 
 
 def _owned(request: HttpRequest, retrieval_id: str) -> Retrieval:
-    retrieval = authorization.retrieval_of(request.user, retrieval_id)  # type: ignore[arg-type]
+    retrieval = authorization.retrieval_of(request.user, retrieval_id)
     if retrieval is None:
         raise Http404
     return retrieval

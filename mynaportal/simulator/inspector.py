@@ -1,23 +1,20 @@
-"""The protocol inspector: every step of a flow, with timing, HTTP status and the
-decoded JOSE headers and claims, personal values masked.
+"""The simulator's protocol inspector: every step of a flow, with timing, HTTP
+status and the decoded JOSE headers and claims, personal values masked.
 
 A flow is one pushed authorization request and everything that follows from
 it: the screens, the code, the tokens, the requests, results and notices.
 """
 
-import base64
-import json
 import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from mynaportal.jose_display import decoded, jwe_header, masked_params
 from mynaportal.simulator.models import TraceEvent
 
-MASK = "•••"
-SECRET_FIELDS = {"code", "code_verifier", "client_assertion", "refresh_token"}
-SHOWN_CLAIMS = {"iss", "aud", "exp", "iat", "auth_time", "jti", "event", "process_id"}
+__all__ = ["decoded", "flows", "jwe_header", "masked_params", "record", "timeline"]
 
 
 def new_flow_key() -> str:
@@ -50,80 +47,6 @@ def step(flow_key: str, name: str) -> Iterator[dict[str, Any]]:
     finally:
         status = int(summary.pop("status", 200))
         record(flow_key, name, status, started, **summary)
-
-
-def masked_params(params: dict[str, str]) -> dict[str, str]:
-    """Form parameters with secrets cut short."""
-    return {
-        name: _short(value) if name in SECRET_FIELDS else value
-        for name, value in params.items()
-    }
-
-
-def _short(value: str) -> str:
-    return value[:4] + "…" if len(value) > 4 else MASK
-
-
-def decoded(token: str) -> dict[str, Any]:
-    """A JWS's header and claims, decoded without trust, for display only."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return {"error": "not a compact JWS"}
-    try:
-        header, claims = (json.loads(_b64decode(part)) for part in parts[:2])
-    except (ValueError, UnicodeDecodeError):
-        return {"error": "not decodable"}
-    return {"header": header, "claims": masked_claims(claims)}
-
-
-def jwe_header(token: str) -> dict[str, Any]:
-    try:
-        header: dict[str, Any] = json.loads(_b64decode(token.split(".")[0]))
-    except (ValueError, UnicodeDecodeError, IndexError):
-        return {"error": "not decodable"}
-    return header
-
-
-def masked_claims(claims: object) -> object:
-    """Keep the protocol's claims; mask every personal value below them."""
-    if not isinstance(claims, dict):
-        return MASK
-    return {
-        name: value if name in SHOWN_CLAIMS else _masked(name, value)
-        for name, value in claims.items()
-    }
-
-
-def _masked(name: str, value: object) -> object:
-    if name in {"sub", "nonce"} and isinstance(value, str):
-        return _short(value)
-    if name == "selfPersonalData" and isinstance(value, list):
-        return [_masked_entry(entry) for entry in value]
-    return MASK
-
-
-def _masked_entry(entry: object) -> object:
-    if not isinstance(entry, dict):
-        return MASK
-
-    records = entry.get("records")
-    records = records if isinstance(records, list) else []
-    items = {
-        key
-        for record in records
-        if isinstance(record, dict) and isinstance(record.get("items"), dict)
-        for key in record["items"]
-    }
-    return {
-        "tm_code": entry.get("tm_code"),
-        "name": entry.get("name"),
-        "records": len(records),
-        "items": sorted(items),
-    }
-
-
-def _b64decode(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def flows(limit: int = 50) -> list[dict[str, Any]]:
