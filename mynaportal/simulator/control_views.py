@@ -27,6 +27,7 @@ from mynaportal.simulator import (
     inspector,
     keys,
     notifications,
+    persona_io,
     registry,
     scenario,
 )
@@ -308,3 +309,43 @@ def inspector_page(request: HttpRequest, flow_key: str = "") -> HttpResponse:
 @require_GET
 def inspector_api(request: HttpRequest, flow_key: str) -> HttpResponse:
     return JsonResponse({"flow_key": flow_key, "events": inspector.timeline(flow_key)})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def personas_api(request: HttpRequest) -> HttpResponse:
+    """GET: every persona as JSON (export). POST: create or edit them (import)."""
+    if request.method == "GET":
+        return JsonResponse({"personas": persona_io.export()})
+
+    try:
+        body = json.loads(request.body or b"{}")
+        counts = persona_io.import_personas(
+            body.get("personas") if isinstance(body, dict) else None
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _bad_request("The body is not JSON")
+    except persona_io.PersonaError as error:
+        return _bad_request(str(error))
+    return JsonResponse(counts)
+
+
+@require_GET
+def personas_panel(request: HttpRequest) -> HttpResponse:
+    """Personas, their cards and records; export and import as JSON."""
+    return render(request, "simulator/personas.html", {"personas": persona_io.export()})
+
+
+@require_POST
+def personas_panel_import(request: HttpRequest) -> HttpResponse:
+    def load() -> None:
+        try:
+            body = json.loads(request.POST.get("personas") or "null")
+            personas = body.get("personas") if isinstance(body, dict) else body
+            persona_io.import_personas(personas)
+        except json.JSONDecodeError:
+            raise control.ControlError(_("JSON ではありません。")) from None
+        except persona_io.PersonaError as error:
+            raise control.ControlError(str(error)) from None
+
+    return _panel_command(request, load, "simulator:personas")

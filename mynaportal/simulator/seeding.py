@@ -45,7 +45,7 @@ def ensure_persona(spec: PersonaSpec) -> tuple[Persona, bool]:
         individual_number=invalid_individual_number(spec.slug),
         note=spec.note,
     )
-    _issue_card(persona, spec.pin, spec.card)
+    issue_card(persona, spec.pin, spec.card)
     for income in spec.incomes:
         InformationRecord.objects.create(
             persona=persona,
@@ -58,7 +58,8 @@ def ensure_persona(spec: PersonaSpec) -> tuple[Persona, bool]:
     return persona, True
 
 
-def _issue_card(persona: Persona, pin: str, state: CardState) -> Card:
+def issue_card(persona: Persona, pin: str, state: CardState) -> Card:
+    """Issue the persona a virtual card in the given state."""
     not_before, not_after = _validity(state, clock.now())
     issued = jpki.issue_card_certificate(
         _issued_ca(),

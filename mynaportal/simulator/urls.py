@@ -49,6 +49,13 @@ urlpatterns = [
         control_views.inspector_api,
         name="api-inspector",
     ),
+    path("api/v1/personas", control_views.personas_api, name="api-personas"),
+    path("control/personas/", control_views.personas_panel, name="personas"),
+    path(
+        "control/personas/import",
+        control_views.personas_panel_import,
+        name="personas-import",
+    ),
     path("control/clients/", control_views.clients_panel, name="clients"),
     path(
         "control/clients/register",
