@@ -10,6 +10,7 @@ SCREENING_RATE_PERCENT = Decimal("3.00")
 APPROVE_UP_TO_PERCENT = Decimal("25.0")
 REFER_UP_TO_PERCENT = Decimal("35.0")
 MAN_YEN = 10_000
+INCOME_ITEMS = {"salary_revenue", "public_pension_revenue", "business_income"}
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,14 @@ def income_from_local_tax(data: list[dict[str, Any]]) -> RetrievedIncome | None:
         return None
 
     provider, items = max(records, key=lambda pair: pair[1]["taxable_year"])
+    if not INCOME_ITEMS.issubset(items):
+        # A partial record: filling the form from it would understate income.
+        return None
     return RetrievedIncome(
         taxable_year=items["taxable_year"],
-        salary_revenue=items.get("salary_revenue", 0),
-        public_pension_revenue=items.get("public_pension_revenue", 0),
-        business_income=items.get("business_income", 0),
+        salary_revenue=items["salary_revenue"],
+        public_pension_revenue=items["public_pension_revenue"],
+        business_income=items["business_income"],
         provider=provider,
     )
 

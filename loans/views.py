@@ -46,7 +46,13 @@ def apply(request: HttpRequest) -> HttpResponse:
         form = LoanApplicationForm(initial=_initial(draft, retrieved))
 
     pending = status if status is not None and status.in_progress else None
-    context = {"form": form, "retrieved": retrieved, "pending": pending}
+    incomplete = status is not None and status.completed and retrieved is None
+    context = {
+        "form": form,
+        "retrieved": retrieved,
+        "pending": pending,
+        "incomplete": incomplete,
+    }
     return render(request, "loans/apply.html", context)
 
 

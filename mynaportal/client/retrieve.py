@@ -161,6 +161,7 @@ def _complete(retrieval: Retrieval, data: list[dict[str, Any]]) -> None:
     ).update(
         state=State.COMPLETED,
         result_sealed=sealing.seal_json(data),
+        error_code="",
         next_try_at=None,
         lease_until=None,
         blocked_server="",

@@ -69,6 +69,8 @@ def start_request(grant: Grant, body: object, idempotency_key: str) -> ProcessRe
 def _new_process(grant: Grant, tm_codes: list[str], key: str) -> ProcessRequest:
     now = clock.now()
     ready_at = now + timedelta(seconds=settings.MYNAPORTAL_SIM_PROCESSING_SECONDS)
+    if "long_processing" in scenario.active("request", grant.scenario):
+        ready_at += timedelta(seconds=scenario.LONG_PROCESSING_SECONDS)
     deferred_until = None
     if schedule.blocking_servers(tm_codes, now, clock.forced_states()):
         deferred_until = schedule.next_operating(tm_codes, now, clock.forced_states())

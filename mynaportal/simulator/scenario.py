@@ -42,9 +42,17 @@ RESULT = {
     "result_unknown_kid",
     "result_individual_number",
     "result_unknown_field",
+    "result_partial_record",
 }
-BAD_MESSAGES = AUTHORIZATION | ID_TOKEN | RESULT
-STEPS = {"authorize": AUTHORIZATION, "token": ID_TOKEN, "result": RESULT}
+REQUEST = {"long_processing"}
+BAD_MESSAGES = AUTHORIZATION | ID_TOKEN | REQUEST | RESULT
+STEPS = {
+    "authorize": AUTHORIZATION,
+    "token": ID_TOKEN,
+    "request": REQUEST,
+    "result": RESULT,
+}
+LONG_PROCESSING_SECONDS = 20
 
 
 class ScenarioError(ValueError):
@@ -156,3 +164,5 @@ def spoil_entries(entries: list[dict[str, Any]], names: set[str], number: str) -
                 record["items"]["individual_number"] = number
             if "result_unknown_field" in names:
                 record["items"]["unexpected_item"] = secrets.randbelow(100)
+            if "result_partial_record" in names:
+                record["items"].pop("salary_revenue", None)

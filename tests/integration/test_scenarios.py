@@ -203,3 +203,80 @@ def _par_params(bank: str) -> dict[str, str]:
         "code_challenge_method": "S256",
         "tm_codes": "TM02010000000001",
     }
+
+
+def test_a_partial_record_fills_nothing_and_says_why(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    queue(portal, "result", "result_partial_record")
+
+    authorize(flow_signed_in)
+
+    wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
+    form = flow_signed_in.http.get(f"{flow_signed_in.bank}/loans/apply/").text
+    assert 'data-testid="incomplete-record"' in form
+    assert 'name="annual_income_man_yen"' in form
+    assert 'value="567"' not in form
+
+
+def test_a_long_processing_is_polled_until_ready(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    queue(portal, "request", "long_processing")
+
+    authorize(flow_signed_in)
+
+    time.sleep(5)
+    assert Retrieval.objects.get().state == Retrieval.State.REQUESTED
+    wait_for(
+        lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists(),
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "value": 429},
+        {"kind": "status", "value": 503},
+        {"kind": "malformed"},
+    ],
+)
+def test_a_transient_fault_is_retried_and_the_retrieval_completes(
+    flow_signed_in: WebFlow, portal: Portal, fault: dict[str, Any]
+) -> None:
+    answer = requests.post(
+        f"{portal.url}/api/v1/control/faults",
+        json={"endpoint": "result", **fault},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+
+    authorize(flow_signed_in)
+
+    wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
+    assert Retrieval.objects.get().attempts == 1
+
+
+def test_a_hang_past_the_timeout_is_retried(
+    flow_signed_in: WebFlow, portal: Portal, celery_worker: Any
+) -> None:
+    celery_worker.start(MYNAPORTAL_TIMEOUT_SECONDS="2")
+    requests.post(
+        f"{portal.url}/api/v1/control/faults",
+        json={"endpoint": "result", "kind": "delay", "value": 4},
+        timeout=10,
+    )
+
+    try:
+        authorize(flow_signed_in)
+        wait_for(
+            lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists(),
+            timeout=40,
+        )
+    finally:
+        celery_worker.start()
+
+    retrieval = Retrieval.objects.get()
+    assert retrieval.attempts == 1
+    assert retrieval.error_code == ""

@@ -26,9 +26,10 @@ def local_tax(
 
 
 def test_income_takes_the_latest_taxable_year_and_rounds_down_to_man_yen() -> None:
+    others = {"public_pension_revenue": 0, "business_income": 0}
     data = local_tax(
-        {"taxable_year": 2025, "salary_revenue": 5_520_000},
-        {"taxable_year": 2026, "salary_revenue": 5_679_999},
+        {"taxable_year": 2025, "salary_revenue": 5_520_000, **others},
+        {"taxable_year": 2026, "salary_revenue": 5_679_999, **others},
     )
 
     income = services.income_from_local_tax(data)
@@ -57,6 +58,12 @@ def test_income_adds_salary_pension_and_business() -> None:
 
 def test_no_local_tax_record_gives_no_income() -> None:
     assert services.income_from_local_tax([]) is None
+
+
+def test_a_partial_record_gives_no_income_rather_than_a_low_one() -> None:
+    data = local_tax({"taxable_year": 2026, "business_income": 1_000_000})
+
+    assert services.income_from_local_tax(data) is None
 
 
 @pytest.mark.parametrize(
