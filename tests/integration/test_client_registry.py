@@ -1,5 +1,6 @@
 """A provider registers itself and lives through 利用停止・利用再開・利用終了."""
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -151,3 +152,58 @@ def test_a_bad_registration_is_refused_with_the_reason(
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_request"
     assert answer.json()["error_description"] != ""
+
+
+def test_latest_is_refused_for_information_without_a_period(
+    portal: Portal, provider_keys: dict[str, ECKey]
+) -> None:
+    household = "TM01010000000001"
+    answer = requests.post(
+        f"{portal.url}/api/v1/clients",
+        json=registration(provider_keys, tm_codes=[household]),
+        timeout=10,
+    )
+    client_id = answer.json()["client_id"]
+
+    refused = _push_for(portal, client_id, provider_keys["sig"], household, "latest")
+    accepted = _push_for(portal, client_id, provider_keys["sig"], household, "as_of")
+
+    assert refused.status_code == 400
+    assert (
+        refused.json()["error_description"] == "query_condition: latest_not_supported"
+    )
+    assert accepted.status_code == 201
+
+
+def _push_for(
+    portal: Portal, client_id: str, key: ECKey, tm_code: str, mode: str
+) -> requests.Response:
+    condition = {"mode": mode, **({"as_of": "2026-04-01"} if mode == "as_of" else {})}
+    now = int(time.time())
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": portal.url,
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + 60,
+    }
+    return requests.post(
+        f"{portal.url}/oauth/par",
+        data={
+            "client_id": client_id,
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": jwt.encode(
+                {"alg": "ES256", "kid": key.kid}, claims, key
+            ),
+            "response_type": "code",
+            "redirect_uri": "https://provider.example/callback",
+            "state": secrets.token_urlsafe(16),
+            "nonce": secrets.token_urlsafe(16),
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+            "tm_codes": tm_code,
+            "query_condition": json.dumps(condition),
+        },
+        timeout=10,
+    )

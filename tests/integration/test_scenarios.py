@@ -280,3 +280,18 @@ def test_a_hang_past_the_timeout_is_retried(
     retrieval = Retrieval.objects.get()
     assert retrieval.attempts == 1
     assert retrieval.error_code == ""
+
+
+def test_a_rotated_portal_key_keeps_flows_working(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    before = requests.get(f"{portal.url}/jwks.json", timeout=10).json()["keys"]
+    rotated = requests.post(
+        f"{portal.url}/api/v1/control/keys", json={"rotate": True}, timeout=10
+    ).json()["keys"]
+
+    authorize(flow_signed_in)
+
+    wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
+    assert len(rotated) == len(before) + 1
+    assert {key["kid"] for key in before} < {key["kid"] for key in rotated}
