@@ -6,6 +6,7 @@ task publishes N messages on the broker, then the same worker runs them.
 The last no-op writes the time it ran to a marker file, which ends the clock.
 """
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +18,9 @@ from celery import shared_task
 def noop(retrieval_id: str, marker: str = "") -> None:
     """Do nothing; the last one of a batch notes when it ran."""
     if marker:
-        Path(marker).write_text(repr(time.time()))
+        written = Path(f"{marker}.tmp")
+        written.write_text(repr(time.time()))
+        os.replace(written, marker)
 
 
 @shared_task(ignore_result=True)
