@@ -129,8 +129,7 @@ def complete_authorization(request: HttpRequest) -> Retrieval:
     retrieval = _claim_callback(request)
 
     if "error" in request.GET:
-        code = "access_denied" if request.GET["error"] == "access_denied" else "error"
-        _finish(retrieval, State.CANCELLED, error_code=code)
+        _finish(retrieval, State.CANCELLED, error_code=_portal_error_code(request))
         return retrieval
 
     try:
@@ -138,6 +137,15 @@ def complete_authorization(request: HttpRequest) -> Retrieval:
     except PortalError as error:
         _finish(retrieval, State.FAILED, error_code=error.code)
     return retrieval
+
+
+def _portal_error_code(request: HttpRequest) -> str:
+    """What the portal's error redirect says, in the bank's own words."""
+    if request.GET.get("error") != "access_denied":
+        return "portal_error"
+    if request.GET.get("error_description", "").startswith("identity_verification"):
+        return "identity_failed"
+    return "access_denied"
 
 
 def _claim_callback(request: HttpRequest) -> Retrieval:

@@ -56,6 +56,11 @@ def _callback_error(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _cancel_message(error_code: str) -> str:
+    if error_code == "identity_failed":
+        return _(
+            "マイナポータルでマイナンバーカードによる本人確認ができませんでした。"
+            "年収はご自身で入力できます。"
+        )
     if error_code == "access_denied":
         return _(
             "マイナポータルでの情報提供がキャンセルされました。年収はご自身で入力できます。"

@@ -122,7 +122,7 @@ def test_three_wrong_pins_lock_the_card_for_good(
     expect(page.get_by_test_id("identity-failed")).to_contain_text("ロックされました")
     page.get_by_test_id("back-to-provider").click()
     expect(page).to_have_url(f"{bank}/loans/apply/")
-    expect(page.get_by_test_id("message")).to_be_visible()
+    expect(page.get_by_test_id("message")).to_contain_text("本人確認ができませんでした")
 
     # The lock is the card's, not the session's: a new flow with the right PIN
     # still fails.
