@@ -15,7 +15,7 @@ export BANK_PORT PORTAL_PORT
 PORTAL := DJANGO_SETTINGS_MODULE=bankdemo.settings.portal
 PUBLIC_JWKS := var/keys/bank-client.public.json
 
-.PHONY: demo simulator setup seed test check browser lint typecheck clean bench
+.PHONY: demo simulator setup seed test check browser lint typecheck deploy-check clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,10 +49,17 @@ simulator: $(STAMP)
 	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
 
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
-test: $(STAMP) browser lint typecheck
+test: $(STAMP) browser lint typecheck deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest
+
+## Django's deployment checklist against the production settings (SECURITY R34).
+deploy-check: $(STAMP)
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_ALLOWED_HOSTS=bank.example \
+	DJANGO_SETTINGS_MODULE=bankdemo.settings.bank_production \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,7 +1,19 @@
 """The bank's site: customers, the loan form and the Mynaportal client."""
 
+from urllib.parse import urlsplit
+
+from csp.constants import SELF
+
 from bankdemo.settings.base import *  # noqa: F403
-from bankdemo.settings.base import COMMON_APPS, MIDDLEWARE, TEMPLATES, VAR_DIR, database
+from bankdemo.settings.base import (
+    COMMON_APPS,
+    CONTENT_SECURITY_POLICY,
+    CSP_DIRECTIVES,
+    MIDDLEWARE,
+    TEMPLATES,
+    VAR_DIR,
+    database,
+)
 from bankdemo.settings.env import env_int, env_str
 
 INSTALLED_APPS = [
@@ -106,3 +118,22 @@ BANK_DATA_KEYS = env_str("BANK_DATA_KEYS", "")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "django.contrib.auth.context_processors.auth"
 )
+
+
+def _portal_origin(issuer: str) -> str:
+    """The portal's origin for form-action; any port on loopback (demo, tests)."""
+    parts = urlsplit(issuer)
+    if parts.hostname in {"127.0.0.1", "localhost"}:
+        return f"{parts.scheme}://{parts.hostname}:*"
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The button to Mynaportal posts to the bank, which redirects to the portal:
+# form-action covers that redirect, so the portal's origin must be listed.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {
+        **CSP_DIRECTIVES,
+        "form-action": [SELF, _portal_origin(MYNAPORTAL_ISSUER)],
+    },
+}
