@@ -92,6 +92,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mynaportal.client.tasks.sweep_due_retrievals",
         "schedule": env_int("MYNAPORTAL_SWEEP_SECONDS", 30, minimum=1),
     },
+    "mynaportal-retention": {
+        "task": "mynaportal.client.tasks.purge_expired_data",
+        "schedule": 3600,
+    },
 }
 
 # The Mynaportal client (mynaportal.client). The demo defaults point at the

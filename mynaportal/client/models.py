@@ -64,6 +64,9 @@ class Retrieval(models.Model):
     resume_at = models.DateTimeField(null=True, blank=True)
     waited = models.BooleanField(default=False)
     mail_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when the personal data and tokens were deleted (consent ended or
+    # withdrawn); the row stays as the record that a retrieval took place.
+    purged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -168,6 +168,11 @@ class PortalSession:
             "self_information_result_endpoint", access_token, {"process_id": process_id}
         )
 
+    def revoke(self, refresh_token: str) -> None:
+        """Withdraw the consent at the portal (RFC 7009)."""
+        params = {"token": refresh_token, "token_type_hint": "refresh_token"}
+        self._post_form("revocation_endpoint", params, "revoke")
+
     def _client_assertion(self) -> dict[str, str]:
         key = signing_key()
         now = int(time.time())

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from celery import Task, shared_task
 
-from mynaportal.client import conf, retrieve
+from mynaportal.client import conf, retention, retrieve
 from mynaportal.client.portal import TransientPortalError
 
 # A ceiling for Celery; the configured number of attempts is checked per run.
@@ -66,6 +66,12 @@ def sweep_due_retrievals() -> int:
             send(task_name, retrieval_id)
         sent += len(due)
     return sent
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def purge_expired_data() -> int:
+    """Delete personal data and tokens past the consented period (§4.2)."""
+    return retention.purge_expired()
 
 
 _TASKS = {"request_retrieval": request_retrieval, "fetch_result": fetch_result}

@@ -9,4 +9,5 @@ urlpatterns = [
     path("notifications/", views.notification, name="notification"),
     path("retrievals/<uuid:retrieval_id>/", views.status, name="status"),
     path("retrievals/<uuid:retrieval_id>/cancel/", views.cancel, name="cancel"),
+    path("retrievals/<uuid:retrieval_id>/withdraw/", views.withdraw, name="withdraw"),
 ]

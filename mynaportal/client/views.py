@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from mynaportal import catalog
-from mynaportal.client import authorization, retrieve, tasks
+from mynaportal.client import authorization, retention, retrieve, tasks
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import PortalError
 
@@ -76,6 +76,8 @@ def _cancel_message(error_code: str) -> str:
 def status(request: HttpRequest, retrieval_id: str) -> HttpResponse:
     """A page that moves on by itself until the data is in, then returns."""
     retrieval = _owned(request, retrieval_id)
+    if retrieval.purged_at is not None:
+        return render(request, "mynaportal_client/gone.html", status=410)
     if retrieval.state == Retrieval.State.COMPLETED:
         messages.success(request, _("マイナポータルから所得情報を取得しました。"))
         return redirect(retrieval.return_path)
@@ -87,6 +89,18 @@ def status(request: HttpRequest, retrieval_id: str) -> HttpResponse:
         "server": catalog.SERVERS.get(retrieval.blocked_server),
     }
     return render(request, "mynaportal_client/status.html", context)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, retrieval_id: str) -> HttpResponse:
+    """Withdraw the consent: tokens revoked at the portal, the data deleted (R31)."""
+    retrieval = _owned(request, retrieval_id)
+    if retention.withdraw(retrieval):
+        messages.info(
+            request, _("同意を撤回し、マイナポータルから取得した情報を削除しました。")
+        )
+    return redirect(retrieval.return_path)
 
 
 @login_required

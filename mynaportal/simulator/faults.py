@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 
 from mynaportal.simulator.models import Fault
 
-ENDPOINTS = {"par", "token", "request", "result"}
+ENDPOINTS = {"par", "token", "revoke", "request", "result"}
 MAX_DELAY_SECONDS = 120
 
 

@@ -397,6 +397,20 @@ def _live_token(value: str, kind: str) -> Token | None:
     )
 
 
+def revoke(client: Client, params: dict[str, str]) -> None:
+    """Token revocation (RFC 7009): a refresh token ends its whole grant.
+
+    Unknown or already revoked tokens are not an error, as the RFC asks.
+    """
+    token = (
+        Token.objects.select_related("grant")
+        .filter(token_hash=digest(params.get("token", "")))
+        .first()
+    )
+    if token is not None and token.grant.client_id == client.pk:
+        _revoke_grant(token.grant)
+
+
 def grant_for_access_token(authorization_header: str) -> Grant:
     """Return the live grant behind a ``Bearer`` access token, or raise 401."""
     scheme, _, value = authorization_header.partition(" ")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("oauth/consent", views.consent, name="consent"),
     path("oauth/identity", views.identity_check, name="identity"),
     path("oauth/token", views.token, name="token"),
+    path("oauth/revoke", views.revoke, name="revoke"),
     path("request", views.self_information_request, name="request"),
     path("result", views.self_information_result, name="result"),
     path("control/", control_views.panel, name="control"),

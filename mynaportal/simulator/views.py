@@ -117,6 +117,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
         "authorization_endpoint": base + reverse("simulator:authorize"),
         "pushed_authorization_request_endpoint": base + reverse("simulator:par"),
         "token_endpoint": base + reverse("simulator:token"),
+        "revocation_endpoint": base + reverse("simulator:revoke"),
         "jwks_uri": base + reverse("simulator:jwks"),
         "self_information_request_endpoint": base + reverse("simulator:request"),
         "self_information_result_endpoint": base + reverse("simulator:result"),
@@ -177,6 +178,17 @@ def token(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
         raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
     trace["id_token"] = inspector.decoded(answer.get("id_token", ""))
     return answer
+
+
+@json_endpoint("revoke")
+def revoke(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+    """The consent withdrawn by the client (RFC 7009)."""
+    params = oauth.single_values(request.POST)
+    trace["flow_key"] = oauth.flow_of_token_request(
+        {"refresh_token": params.get("token", "")}
+    )
+    oauth.revoke(oauth.authenticate_client(params), params)
+    return {}
 
 
 def _bearer_grant(request: HttpRequest) -> Any:
