@@ -1,6 +1,8 @@
 """Guideline §4.2 in the bank: sealed at rest, kept for the consent, withdrawable."""
 
+import logging
 from datetime import timedelta
+from typing import Any
 
 import requests
 from django.db import connection
@@ -9,7 +11,7 @@ from django.utils import timezone
 from mynaportal.client import sealing, tasks
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
-from tests.httpflow import WebFlow, csrf_of, field_value
+from tests.httpflow import WebFlow, callback_params, csrf_of, field_value
 
 TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 
@@ -86,3 +88,30 @@ def test_r30_past_the_consented_period_data_and_tokens_are_purged(
         f"{flow_signed_in.bank}/mynaportal/retrievals/{retrieval.pk}/"
     )
     assert status.status_code == 410
+
+
+def test_r28_logs_hold_no_name_income_token_code_or_verifier(
+    flow_signed_in: WebFlow, portal: Portal, celery_worker: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    identity = flow_signed_in.consent(flow_signed_in.start(**TYPED))
+    verifier = sealing.unseal(Retrieval.objects.get().code_verifier_sealed)
+    redirect = flow_signed_in.identify(identity, "山田 花子", "1234", follow=False)
+    code = callback_params(redirect)["code"]
+    forged = {**callback_params(redirect), "state": "forged-state-0000"}
+    flow_signed_in.http.get(
+        f"{flow_signed_in.bank}/mynaportal/callback/", params=forged
+    )
+    status = flow_signed_in.http.get(redirect.headers["Location"])
+    flow_signed_in.wait_until_filled(status.url)
+    retrieval = Retrieval.objects.get()
+    tokens = [
+        sealing.unseal(retrieval.access_token_sealed),
+        sealing.unseal(retrieval.refresh_token_sealed),
+    ]
+
+    logs = caplog.text + celery_worker.log.read_text()
+
+    for secret in ["山田", "花子", "5670000", "5,670,000", code, verifier, *tokens]:
+        assert secret not in logs
+    assert "mynaportal" in logs
