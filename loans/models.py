@@ -42,6 +42,7 @@ class LoanApplication(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("事前審査申込")
         verbose_name_plural = _("事前審査申込")
+        permissions = [("view_personal_data", "Can see income and its source")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.amount_man_yen}万円"
@@ -79,3 +80,21 @@ class DemoMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class AuditEntry(models.Model):
+    """Who looked at whose personal data, and when; never the values."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}"

@@ -4,12 +4,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-from loans.models import LoanApplication
+from loans.models import AuditEntry, LoanApplication
 from tests.conftest import Portal
 from tests.httpflow import WebFlow
 
@@ -39,7 +40,7 @@ def test_the_bank_seed_changes_nothing_the_second_time(
     call_command("seed_bank", "--public-jwks-out", str(out))
 
     assert list(get_user_model().objects.values_list("email", "password")) == users
-    assert len(users) == 2
+    assert len(users) == 3
     assert all("d" not in key for key in json.loads(out.read_text())["keys"])
 
 
@@ -52,11 +53,10 @@ def test_the_portal_seed_changes_nothing_the_second_time(portal: Portal) -> None
     assert portal.manage("dumpdata", *SIMULATOR_MODELS) == before
 
 
-def test_staff_see_applications_in_the_admin(
-    transactional_db: None, customer: Any, client: Client
-) -> None:
+@pytest.fixture
+def application(transactional_db: None, customer: Any) -> LoanApplication:
     call_command("seed_bank")
-    LoanApplication.objects.create(
+    return LoanApplication.objects.create(
         applicant=customer,
         desired_date="2030-10-01",
         amount_man_yen=3000,
@@ -68,12 +68,36 @@ def test_staff_see_applications_in_the_admin(
         repayment_ratio_percent="24.4",
         decision=LoanApplication.Decision.APPROVE,
     )
+
+
+def test_staff_see_applications_but_not_the_income(
+    application: LoanApplication, client: Client
+) -> None:
     client.login(username="staff", password="staff-demo-2026")
 
-    answer = client.get("/admin/loans/loanapplication/")
+    changelist = client.get("/admin/loans/loanapplication/").content.decode()
+    detail = client.get(f"/admin/loans/loanapplication/{application.pk}/change/")
 
-    assert answer.status_code == 200
-    assert "567" in answer.content.decode()
+    assert "3000" in changelist
+    assert "567" not in changelist
+    assert "567" not in detail.content.decode()
+    assert AuditEntry.objects.count() == 0
+
+
+def test_a_reviewer_sees_the_income_and_every_look_is_audited(
+    application: LoanApplication, client: Client
+) -> None:
+    client.login(username="reviewer", password="reviewer-demo-2026")
+
+    detail = client.get(f"/admin/loans/loanapplication/{application.pk}/change/")
+
+    assert detail.status_code == 200
+    assert "567" in detail.content.decode()
+    entry = AuditEntry.objects.get()
+    assert entry.action == "view"
+    assert entry.object_id == str(application.pk)
+    assert entry.user is not None
+    assert entry.user.username == "reviewer"
 
 
 def test_the_simulator_home_page_is_its_own_site(portal: Portal) -> None:

@@ -14,9 +14,22 @@ from mynaportal.client import conf
 from mynaportal.client.keys import generate_client_keys, public_jwks
 
 DEMO_USERS = [
-    # email, password, last name, first name, staff
-    ("hanako@example.com", "hanako-demo-2026", "山田", "花子", False),
-    ("staff@example.com", "staff-demo-2026", "審査", "担当", True),
+    # email, password, last name, first name, permissions (staff when any)
+    ("hanako@example.com", "hanako-demo-2026", "山田", "花子", []),
+    (
+        "staff@example.com",
+        "staff-demo-2026",
+        "窓口",
+        "担当",
+        ["view_loanapplication", "view_retrieval"],
+    ),
+    (
+        "reviewer@example.com",
+        "reviewer-demo-2026",
+        "審査",
+        "担当",
+        ["view_loanapplication", "view_personal_data", "view_auditentry"],
+    ),
 ]
 
 
@@ -37,11 +50,11 @@ class Command(BaseCommand):
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(public_jwks(), indent=2))
 
-        for email, password, last, first, staff in DEMO_USERS:
-            self._ensure_user(email, password, last, first, staff=staff)
+        for email, password, last, first, permissions in DEMO_USERS:
+            self._ensure_user(email, password, last, first, permissions)
 
     def _ensure_user(
-        self, email: str, password: str, last: str, first: str, *, staff: bool
+        self, email: str, password: str, last: str, first: str, permissions: list[str]
     ) -> None:
         users = get_user_model()
         if users.objects.filter(email=email).exists():
@@ -53,13 +66,8 @@ class Command(BaseCommand):
             password=password,
             last_name=last,
             first_name=first,
-            is_staff=staff,
+            is_staff=bool(permissions),
         )
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-        if staff:
-            user.user_permissions.add(
-                *Permission.objects.filter(
-                    codename__in=["view_loanapplication", "view_retrieval"]
-                )
-            )
+        user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
         self.stdout.write(f"User created: {email}")
