@@ -50,33 +50,7 @@ def provider(portal: Portal, provider_keys: dict[str, ECKey]) -> Iterator[str]:
 
 
 def push(portal: Portal, client_id: str, key: ECKey) -> requests.Response:
-    now = int(time.time())
-    claims = {
-        "iss": client_id,
-        "sub": client_id,
-        "aud": portal.url,
-        "jti": secrets.token_urlsafe(16),
-        "iat": now,
-        "exp": now + 60,
-    }
-    return requests.post(
-        f"{portal.url}/oauth/par",
-        data={
-            "client_id": client_id,
-            "client_assertion_type": JWT_BEARER,
-            "client_assertion": jwt.encode(
-                {"alg": "ES256", "kid": key.kid}, claims, key
-            ),
-            "response_type": "code",
-            "redirect_uri": "https://provider.example/callback",
-            "state": secrets.token_urlsafe(16),
-            "nonce": secrets.token_urlsafe(16),
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            "code_challenge_method": "S256",
-            "tm_codes": LOCAL_TAX,
-        },
-        timeout=10,
-    )
+    return _push_for(portal, client_id, key, LOCAL_TAX, "latest")
 
 
 def lifecycle(portal: Portal, client_id: str, action: str, at: str = "") -> None:
