@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import developer, views
+from loans import demo, developer, views
 
 app_name = "loans"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("loans/applications/<uuid:application_id>/", views.result, name="result"),
     path("mail/", views.mailbox, name="mailbox"),
     path("developer/", developer.developer, name="developer"),
+    path("demo/", demo.guide, name="demo"),
+    path("demo/<slug:slug>/", demo.start_scenario, name="demo-scenario"),
 ]
