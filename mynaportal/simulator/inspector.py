@@ -33,8 +33,24 @@ def record(
         step=name,
         status=status,
         duration_ms=int((time.monotonic() - started) * 1000),
-        summary=summary,
+        summary=_storable(summary),
     )
+
+
+def _storable(value: Any) -> Any:
+    """The summary with text any database's JSON column accepts.
+
+    A request may carry NUL characters or lone surrogates; they are shown
+    replaced rather than failing the step being recorded.
+    """
+    if isinstance(value, str):
+        text = value.replace("\x00", "\ufffd")
+        return text.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
 
 
 @contextmanager
