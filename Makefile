@@ -80,9 +80,12 @@ browser:
 		fi; \
 	fi
 
-## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis.
+## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis
+## and PostgreSQL (the bench creates and drops bench_* databases on that server).
 bench: $(STAMP)
-	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/11}" $(BIN)/python bench/drain.py
+	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}" \
+	DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
+	$(BIN)/python bench/drain.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .mypy_cache .ruff_cache
