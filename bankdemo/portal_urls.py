@@ -6,3 +6,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("mynaportal.simulator.urls")),
 ]
+
+# The site's own pages, not Django's defaults (bankdemo.error_pages).
+handler400 = "bankdemo.error_pages.bad_request"
+handler403 = "bankdemo.error_pages.permission_denied"
+handler404 = "bankdemo.error_pages.page_not_found"
+handler500 = "bankdemo.error_pages.server_error"

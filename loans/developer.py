@@ -23,12 +23,18 @@ from mynaportal import catalog
 from mynaportal.client import api as mynaportal
 
 SESSION_KEY = "developer_retrieval"
+# The guideline's terms for the query modes (catalog.QueryMode.label), translated.
+MODE_LABELS = {
+    catalog.QueryMode.AS_OF: gettext_lazy("時点指定"),
+    catalog.QueryMode.RANGE: gettext_lazy("範囲指定"),
+    catalog.QueryMode.LATEST: gettext_lazy("最新情報指定"),
+}
 
 
 class ConditionForm(forms.Form):
     mode = forms.ChoiceField(
         label=gettext_lazy("照会方法"),
-        choices=[(mode.value, mode.label) for mode in catalog.QueryMode],
+        choices=[(mode.value, MODE_LABELS[mode]) for mode in catalog.QueryMode],
     )
     as_of = forms.DateField(label=gettext_lazy("時点（時点指定）"), required=False)
     date_from = forms.DateField(

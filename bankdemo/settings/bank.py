@@ -33,6 +33,7 @@ MIDDLEWARE.insert(
 )
 
 ROOT_URLCONF = "bankdemo.urls"
+ERROR_PAGE_TEMPLATE = "loans/http_error.html"
 DATABASES = {"default": database("DATABASE_URL", "bank.sqlite3")}
 
 # The bank and the portal run on the same host in the demo, and browsers do not

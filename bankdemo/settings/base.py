@@ -49,6 +49,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "libraries": {"bilingual": "bankdemo.bilingual"},
         },
     },
 ]
@@ -72,6 +73,8 @@ LANGUAGE_CODE = "ja"
 # Each language named in itself, as language switches do.
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language over Django's own: 2026年12月19日 23:00, December 19, 2026, 23:00.
+FORMAT_MODULE_PATH = ["bankdemo.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -85,6 +88,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Each site's own page for a failed CSRF check, as for 400/403/404/500.
+CSRF_FAILURE_VIEW = "bankdemo.error_pages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

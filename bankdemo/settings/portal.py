@@ -7,6 +7,7 @@ from bankdemo.settings.env import env_int, env_str
 INSTALLED_APPS = [*COMMON_APPS, "mynaportal.simulator"]
 
 ROOT_URLCONF = "bankdemo.portal_urls"
+ERROR_PAGE_TEMPLATE = "simulator/http_error.html"
 DATABASES = {"default": database("SIMULATOR_DATABASE_URL", "portal.sqlite3")}
 
 SESSION_COOKIE_NAME = "portal_session"

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, get_args
 
+from django.utils.translation import gettext_noop
+
 # The state a persona's card is issued in, for trying the identity step's errors.
 CardState = Literal["valid", "locked", "expired", "revoked", "two_wrong_pins"]
 CARD_STATES: tuple[CardState, ...] = get_args(CardState)
@@ -55,7 +57,9 @@ DEMO_PERSONAS = (
             Income(2025, salary=5_520_000),
             Income(2026, salary=5_670_000),
         ),
-        note="会社員。最新の課税年度の給与収入額 5,670,000 円（年収 567 万円）。",
+        note=gettext_noop(
+            "会社員。最新の課税年度の給与収入額 5,670,000 円（年収 567 万円）。"
+        ),
     ),
     PersonaSpec(
         slug="suzuki-ichiro",
@@ -65,7 +69,9 @@ DEMO_PERSONAS = (
         municipality="大阪府大阪市",
         pin="2345",
         incomes=(Income(2022, salary=6_000_000, pension=500_000),),
-        note="ガイドライン図 3.3-6 の利用者。課税年度 2022 のみ（年収 650 万円）。",
+        note=gettext_noop(
+            "ガイドライン図 3.3-6 の利用者。課税年度 2022 のみ（年収 650 万円）。"
+        ),
     ),
     PersonaSpec(
         slug="tanaka-kenji",
@@ -80,7 +86,7 @@ DEMO_PERSONAS = (
             Income(2025, business=4_120_000),
             Income(2026, business=4_800_000),
         ),
-        note="個人事業主。4 年分の記録（事業所得額）。",
+        note=gettext_noop("個人事業主。4 年分の記録（事業所得額）。"),
     ),
     PersonaSpec(
         slug="sato-misaki",
@@ -94,7 +100,7 @@ DEMO_PERSONAS = (
             Income(2025, salary=4_450_000),
             Income(2026, salary=4_720_000, business=300_000),
         ),
-        note="会社員、副業あり。3 年分の記録。",
+        note=gettext_noop("会社員、副業あり。3 年分の記録。"),
     ),
     PersonaSpec(
         slug="takahashi-sho",
@@ -104,7 +110,9 @@ DEMO_PERSONAS = (
         municipality="愛知県名古屋市",
         pin="5678",
         incomes=(Income(2026, salary=3_800_000),),
-        note="暗証番号を 3 回間違えるとカードがロックされることを試す利用者。",
+        note=gettext_noop(
+            "暗証番号を 3 回間違えるとカードがロックされることを試す利用者。"
+        ),
     ),
     PersonaSpec(
         slug="ito-sakura",
@@ -113,7 +121,9 @@ DEMO_PERSONAS = (
         birth_date=date(2001, 3, 25),
         municipality="宮城県仙台市",
         pin="6789",
-        note="地方税の記録が一つもない利用者。どの課税年度を求めても no_data。",
+        note=gettext_noop(
+            "地方税の記録が一つもない利用者。どの課税年度を求めても no_data。"
+        ),
     ),
     PersonaSpec(
         slug="watanabe-ken",
@@ -126,7 +136,9 @@ DEMO_PERSONAS = (
             Income(2025, salary=4_200_000),
             Income(2026, salary=4_350_000),
         ),
-        note="記録はあるが住所地の自治体が未接続の利用者（not_connected）。",
+        note=gettext_noop(
+            "記録はあるが住所地の自治体が未接続の利用者（not_connected）。"
+        ),
         municipality_connected=False,
     ),
     PersonaSpec(
@@ -137,7 +149,9 @@ DEMO_PERSONAS = (
         municipality="京都府京都市",
         pin="8901",
         incomes=(Income(2026),),
-        note="学生。課税年度 2026 の記録はあるが所得はゼロ（年収 0 万円）。",
+        note=gettext_noop(
+            "学生。課税年度 2026 の記録はあるが所得はゼロ（年収 0 万円）。"
+        ),
     ),
     PersonaSpec(
         slug="nakamura-daisuke",
@@ -150,7 +164,9 @@ DEMO_PERSONAS = (
             Income(2025, salary=45_000_000),
             Income(2026, salary=48_000_000),
         ),
-        note="役員。非常に高い給与収入 48,000,000 円（年収 4,800 万円）。",
+        note=gettext_noop(
+            "役員。非常に高い給与収入 48,000,000 円（年収 4,800 万円）。"
+        ),
     ),
     PersonaSpec(
         slug="kobayashi-masao",
@@ -163,7 +179,9 @@ DEMO_PERSONAS = (
             Income(2025, pension=2_350_000),
             Income(2026, pension=2_400_000),
         ),
-        note="65 歳以上の年金受給者。公的年金等収入 2,400,000 円（年収 240 万円）。",
+        note=gettext_noop(
+            "65 歳以上の年金受給者。公的年金等収入 2,400,000 円（年収 240 万円）。"
+        ),
     ),
     PersonaSpec(
         slug="kato-yumi",
@@ -173,7 +191,9 @@ DEMO_PERSONAS = (
         municipality="埼玉県さいたま市",
         pin="2468",
         incomes=(Income(2026, salary=5_100_000),),
-        note="カードがすでにロックされている利用者（暗証番号を入れても進めない）。",
+        note=gettext_noop(
+            "カードがすでにロックされている利用者（暗証番号を入れても進めない）。"
+        ),
         card="locked",
     ),
     PersonaSpec(
@@ -184,7 +204,7 @@ DEMO_PERSONAS = (
         municipality="静岡県静岡市",
         pin="3579",
         incomes=(Income(2026, salary=6_200_000),),
-        note="利用者証明用電子証明書の有効期限が切れている利用者。",
+        note=gettext_noop("利用者証明用電子証明書の有効期限が切れている利用者。"),
         card="expired",
     ),
     PersonaSpec(
@@ -195,7 +215,7 @@ DEMO_PERSONAS = (
         municipality="兵庫県神戸市",
         pin="4680",
         incomes=(Income(2026, salary=3_950_000),),
-        note="利用者証明用電子証明書が失効している利用者。",
+        note=gettext_noop("利用者証明用電子証明書が失効している利用者。"),
         card="revoked",
     ),
     PersonaSpec(
@@ -206,7 +226,9 @@ DEMO_PERSONAS = (
         municipality="千葉県千葉市",
         pin="5791",
         incomes=(Income(2026, salary=4_400_000),),
-        note="すでに暗証番号を 2 回間違えている利用者。次に間違えるとロック。",
+        note=gettext_noop(
+            "すでに暗証番号を 2 回間違えている利用者。次に間違えるとロック。"
+        ),
         card="two_wrong_pins",
     ),
 )
