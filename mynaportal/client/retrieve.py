@@ -265,6 +265,12 @@ def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
 
 def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
     """Permanent answers end the retrieval; transient ones go back to the task."""
+    if error.code == "consent_again":
+        # The portal no longer honours the grant (its consent ended or was
+        # revoked): only a fresh consent can bring the data (Q9, Q17).
+        _finish(retrieval, State.EXPIRED, error_code=error.code)
+        return NextStep()
+
     if error.permanent:
         logger.warning("Retrieval %s failed: %s", retrieval.pk, error.code)
         _finish(retrieval, State.FAILED, error_code=error.code)

@@ -19,7 +19,7 @@ from pytest_django.fixtures import Settings
 from bankdemo.celery import app
 from loans.models import DemoMail
 from mynaportal import schedule
-from mynaportal.client import tasks
+from mynaportal.client import sealing, tasks
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal, Worker
 from tests.httpflow import WebFlow, field_value
@@ -108,6 +108,44 @@ def test_consent_in_the_third_saturday_stop_waits_then_completes_once(
     assert new_calls() == {"processes": 1, "requests": 1, "results": 1}
     form = flow_signed_in.http.get(f"{flow_signed_in.bank}/loans/apply/").text
     assert field_value(form, "annual_income_man_yen") == "567"
+
+
+def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    consent_and_identify(flow_signed_in)
+    wait_for(state_is(State.WAITING))
+    first_token = sealing.unseal(Retrieval.objects.get().access_token_sealed)
+
+    # A day and more later on the portal's clock: the five-minute access token
+    # has long expired, the refresh token lives as long as the consent.
+    control(portal, "clock", {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
+
+    wait_for(state_is(State.COMPLETED))
+    retrieval = Retrieval.objects.get()
+    assert sealing.unseal(retrieval.access_token_sealed) != first_token
+    assert retrieval.error_code == ""
+
+
+def test_a_stop_outlasting_the_consent_asks_to_consent_again(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    status_page = consent_and_identify(flow_signed_in)
+    wait_for(state_is(State.WAITING))
+
+    # Past the 90 days of the demo bank's consent on the portal's clock.
+    control(portal, "clock", {"at": "2027-04-01T09:00:00+09:00", "frozen": True})
+    tasks.fetch_result.delay(str(Retrieval.objects.get().pk))
+
+    wait_for(state_is(State.EXPIRED))
+    assert Retrieval.objects.get().error_code == "consent_again"
+    page = flow_signed_in.http.get(status_page.url).text
+    assert "もう一度マイナポータルで同意してください" in page
+    time.sleep(2)
+    assert new_calls()["results"] == 0
+    assert DemoMail.objects.count() == 0
 
 
 def test_without_a_notice_the_bank_polls_when_the_stop_ends(
