@@ -10,9 +10,11 @@ from mynaportal.simulator import clock, notifications, oauth
 from mynaportal.simulator.models import (
     Client,
     Fault,
+    Grant,
     Persona,
     ProcessRequest,
     SimulatorClock,
+    Token,
 )
 
 
@@ -90,6 +92,23 @@ def issue_grants(command: dict[str, Any]) -> dict[str, Any]:
         raise ControlError("count must be a whole number from 1 to 10000")
 
     return {"grants": [oauth.grant_tokens(client, persona) for _ in range(count)]}
+
+
+def revoke_consents(command: dict[str, Any]) -> dict[str, Any]:
+    """Withdraw a person's consents to a client from the portal's side (S19).
+
+    Every token of them stops working at once; the client learns it on its
+    next call (401, then ``invalid_grant`` on refresh) and must ask again.
+    """
+    client = Client.objects.filter(client_id=command.get("client_id")).first()
+    persona = Persona.objects.filter(slug=command.get("persona")).first()
+    if client is None or persona is None:
+        raise ControlError("Give a registered client_id and a persona slug")
+
+    now = clock.now()
+    live = Grant.objects.filter(client=client, persona=persona, revoked_at=None)
+    Token.objects.filter(grant__in=live, revoked_at=None).update(revoked_at=now)
+    return {"revoked": live.update(revoked_at=now)}
 
 
 def snapshot() -> dict[str, Any]:

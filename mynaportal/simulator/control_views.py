@@ -107,6 +107,7 @@ def _keys(command: dict[str, Any]) -> dict[str, Any]:
 control_clock = _json_command(_clock)
 control_keys = _json_command(_keys)
 control_grants = _json_command(control.issue_grants)
+control_consents = _json_command(control.revoke_consents)
 control_fault = _json_command(_fault)
 control_server = _json_command(_server)
 control_notification = _json_command(_notice)

@@ -85,10 +85,14 @@ def apply(endpoint: str, header: str = "") -> HttpResponse | None:
         return HttpResponse(b'{"status": "compl', content_type="application/json")
 
     status = int(fault.value)
+    # A 401 says what a real resource server would: the token is not valid
+    # (RFC 6750 §3.1), so a client can be tested on its refresh (R24).
+    error = "invalid_token" if status == 401 else "temporarily_unavailable"
     response = JsonResponse(
-        {"error": "temporarily_unavailable", "error_description": "Injected fault"},
-        status=status,
+        {"error": error, "error_description": "Injected fault"}, status=status
     )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if status in {429, 503}:
         response["Retry-After"] = "1"
     return response

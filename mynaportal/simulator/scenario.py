@@ -12,6 +12,7 @@ import secrets
 import time
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes, hmac
 from django.db import transaction
 from django.db.models import F
 from joserfc import jwt
@@ -31,6 +32,13 @@ ID_TOKEN = {
     "id_token_alg_none",
     "id_token_bad_signature",
     "id_token_unknown_kid",
+    *(f"id_token_{claim}_missing" for claim in ("iss", "aud", "exp", "iat", "sub")),
+    "id_token_nonce_missing",
+    "id_token_iat_future",
+    "id_token_aud_list",
+    "id_token_alg_hs256",
+    "id_token_alg_not_allowed",
+    "id_token_embedded_jwk",
 }
 RESULT = {
     "result_iss_wrong",
@@ -43,6 +51,12 @@ RESULT = {
     "result_individual_number",
     "result_unknown_field",
     "result_partial_record",
+    "result_sub_missing",
+    "result_alg_hs256",
+    "result_alg_not_allowed",
+    "result_embedded_jwk",
+    "result_wrong_shape",
+    "result_oversized",
 }
 REQUEST = {"long_processing"}
 BAD_MESSAGES = AUTHORIZATION | ID_TOKEN | REQUEST | RESULT
@@ -53,6 +67,7 @@ STEPS = {
     "result": RESULT,
 }
 LONG_PROCESSING_SECONDS = 20
+OVERSIZED_BYTES = 1_100_000
 
 
 class ScenarioError(ValueError):
@@ -122,6 +137,17 @@ def spoil_claims(claims: dict[str, Any], names: set[str], prefix: str) -> None:
         claims["nonce"] = "wrong-nonce"
     if "other_person" in wanted:
         claims["sub"] = "another-persons-pairwise-subject"
+    if "iat_future" in wanted:
+        claims["iat"] = now + 600
+    if "aud_list" in wanted:
+        claims["aud"] = [claims["aud"]]
+    for claim in ("iss", "aud", "exp", "iat", "nonce", "sub"):
+        if f"{claim}_missing" in wanted:
+            claims.pop(claim, None)
+    if "wrong_shape" in wanted:
+        claims["selfPersonalData"] = {"records": claims.get("selfPersonalData")}
+    if "oversized" in wanted:
+        claims["padding"] = "x" * OVERSIZED_BYTES
 
 
 def sign(claims: dict[str, Any], names: set[str], prefix: str) -> str:
@@ -129,16 +155,55 @@ def sign(claims: dict[str, Any], names: set[str], prefix: str) -> str:
     wanted = {name.removeprefix(prefix) for name in names if name.startswith(prefix)}
     if "alg_none" in wanted:
         return _unsigned(claims)
+    if "alg_hs256" in wanted:
+        return _signed_with_public_key(claims)
+    if "alg_not_allowed" in wanted:
+        return _signed_with_es384(claims)
 
     key = current_signing_key()
+    header = {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"}
     if "unknown_kid" in wanted:
         key = ECKey.generate_key("P-256", auto_kid=True)
-    header = {"alg": SIGNING_ALGORITHM, "kid": key.kid, "typ": "JWT"}
+        header["kid"] = key.kid
+    if "embedded_jwk" in wanted:
+        key = ECKey.generate_key("P-256", auto_kid=True)
+        header.update(_attacker_key_headers(key))
     token = jwt.encode(header, claims, key, algorithms=[SIGNING_ALGORITHM])
     if "bad_signature" in wanted:
         head, body, signature = token.split(".")
         token = f"{head}.{body}.{_flipped(signature)}"
     return token
+
+
+def _attacker_key_headers(key: ECKey) -> dict[str, Any]:
+    """Headers that point a careless verifier at a key the attacker holds (R22)."""
+    return {
+        "jwk": key.as_dict(private=False),
+        "jku": "https://attacker.example/jwks.json",
+        "x5u": "https://attacker.example/cert.pem",
+    }
+
+
+def _signed_with_public_key(claims: dict[str, Any]) -> str:
+    """HS256 keyed with the portal's public key: the algorithm confusion (R18)."""
+    public = current_signing_key()
+    secret = public.as_pem(private=False)
+    header = {"alg": "HS256", "kid": public.kid, "typ": "JWT"}
+    signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}"
+    mac = hmac.HMAC(secret, hashes.SHA256())
+    mac.update(signing_input.encode())
+    return f"{signing_input}.{_b64(mac.finalize())}"
+
+
+def _signed_with_es384(claims: dict[str, Any]) -> str:
+    """ES384, outside the allowed list, under the published ``kid`` (R17)."""
+    key = ECKey.generate_key("P-384", auto_kid=True)
+    header = {"alg": "ES384", "kid": current_signing_key().kid, "typ": "JWT"}
+    return jwt.encode(header, claims, key, algorithms=["ES384"])
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _unsigned(claims: dict[str, Any]) -> str:

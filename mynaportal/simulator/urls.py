@@ -32,6 +32,11 @@ urlpatterns = [
     path("api/v1/control/faults", control_views.control_fault, name="api-faults"),
     path("api/v1/control/grants", control_views.control_grants, name="api-grants"),
     path("api/v1/control/keys", control_views.control_keys, name="api-keys"),
+    path(
+        "api/v1/control/consents/revoke",
+        control_views.control_consents,
+        name="api-consents-revoke",
+    ),
     path("api/v1/clients", control_views.clients_api, name="api-clients"),
     path("api/v1/clients/<str:client_id>", control_views.client_api, name="api-client"),
     path(
