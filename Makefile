@@ -15,7 +15,7 @@ export BANK_PORT PORTAL_PORT
 PORTAL := DJANGO_SETTINGS_MODULE=bankdemo.settings.portal
 PUBLIC_JWKS := var/keys/bank-client.public.json
 
-.PHONY: demo simulator setup seed test check browser lint typecheck deploy-check clean bench
+.PHONY: demo simulator setup seed test check browser axe lint typecheck deploy-check clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ simulator: $(STAMP)
 	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
 
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
-test: $(STAMP) browser lint typecheck deploy-check
+test: $(STAMP) browser axe lint typecheck deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest
@@ -79,6 +79,17 @@ browser:
 			exit 1; \
 		fi; \
 	fi
+
+## axe-core from the npm registry, pinned by package-lock.json, for the accessibility
+## tests (tests/browser/test_accessibility.py); needs node and npm.
+AXE := node_modules/axe-core/axe.min.js
+
+axe: $(AXE)
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility tests" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 ## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis
 ## and PostgreSQL (the bench creates and drops bench_* databases on that server).
