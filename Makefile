@@ -14,8 +14,14 @@ export BANK_PORT PORTAL_PORT
 
 PORTAL := DJANGO_SETTINGS_MODULE=bankdemo.settings.portal
 PUBLIC_JWKS := var/keys/bank-client.public.json
+# Where makemessages looks for marked text: everywhere but these. The test of the
+# catalog (tests/unit/test_translations.py) runs makemessages with the same options.
+MESSAGES_OPTIONS := --locale en --add-location file --no-obsolete \
+	--ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*' \
+	--ignore 'node_modules/*' --ignore 'examples/*' --ignore 'bench/*' --ignore 'docs/*'
 
 .PHONY: demo simulator setup seed test check browser axe lint typecheck deploy-check clean bench
+.PHONY: gettext messages compilemessages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +29,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) compilemessages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py compilemessages --verbosity 0 --ignore '.venv' 2>/dev/null || true
 
 seed: setup
 	$(BIN)/python manage.py seed_bank --public-jwks-out $(PUBLIC_JWKS)
@@ -42,14 +47,14 @@ demo: seed
 	$(BIN)/honcho --procfile Procfile start
 
 ## The simulator alone, for providers who point their own apps at it.
-simulator: $(STAMP)
+simulator: $(STAMP) compilemessages
 	$(PORTAL) $(BIN)/python manage.py migrate --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py seed_portal
 	@echo "Simulator: http://127.0.0.1:$(PORTAL_PORT)/  (register a client at /control/clients/)"
 	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
 
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
-test: $(STAMP) browser axe lint typecheck deploy-check
+test: $(STAMP) browser compilemessages axe lint typecheck deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest
@@ -90,6 +95,26 @@ $(AXE): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility tests" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(AXE)
+
+## GNU gettext (msgfmt, xgettext) for the translations; installed if missing.
+gettext:
+	@if ! command -v msgfmt >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+		else \
+			echo "GNU gettext is needed for the translations:" >&2; \
+			echo "  sudo apt-get install -y gettext" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+## After changing marked text: add its new msgids to locale/en/LC_MESSAGES/django.po.
+messages: $(STAMP) gettext
+	$(BIN)/python manage.py makemessages $(MESSAGES_OPTIONS)
+
+## The English catalog compiled (.mo); any error in the .po fails the build.
+compilemessages: $(STAMP) gettext
+	$(BIN)/python manage.py compilemessages --verbosity 0 --ignore '.venv' --ignore 'node_modules'
 
 ## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis
 ## and PostgreSQL (the bench creates and drops bench_* databases on that server).

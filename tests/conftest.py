@@ -75,6 +75,25 @@ def _portal_database(tmp: Path) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def compiled_messages() -> None:
+    """The English catalog compiled, as `make compilemessages` does, when stale.
+
+    Both sites (and the simulator's own process) read locale/en/.../django.mo.
+    """
+    po = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        subprocess.run(
+            [
+                *(sys.executable, "manage.py", "compilemessages", "--verbosity", "0"),
+                *("--ignore", ".venv", "--ignore", "node_modules"),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
 def short_lived_connections() -> None:
     """Close each thread's database connection after its request or task.
 
