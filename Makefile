@@ -116,12 +116,13 @@ messages: $(STAMP) gettext
 compilemessages: $(STAMP) gettext
 	$(BIN)/python manage.py compilemessages --verbosity 0 --ignore '.venv' --ignore 'node_modules'
 
-## The drain after a planned stop against a no-op task (BENCHMARKS.md); needs Redis
-## and PostgreSQL (the bench creates and drops bench_* databases on that server).
+## Writes BENCHMARKS.md: pages against a bare view, the whole flow, the drain after a
+## planned stop against a no-op task, peak memory, and a py-spy profile. Needs Redis
+## and PostgreSQL (it creates and drops bench_* databases on that server).
 bench: $(STAMP)
 	REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}" \
 	DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
-	$(BIN)/python bench/drain.py
+	BENCH_PROFILE="$${BENCH_PROFILE:-1}" $(BIN)/python bench/run.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .mypy_cache .ruff_cache

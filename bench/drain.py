@@ -15,7 +15,8 @@ simulator under gunicorn on a free port and one worker process; all of it is
 removed at the end. See BENCHMARKS.md for the procedure and the figures.
 
 Environment: ``BENCH_RETRIEVALS`` (5000), ``BENCH_RUNS`` (3), ``BENCH_PROFILE``
-(0; 1 adds a drain profiled with py-spy), ``BENCH_OUT`` (a folder for the
+(0; 1 adds a drain of ``BENCH_PROFILE_RETRIEVALS``, 1000, profiled with
+py-spy), ``BENCH_OUT`` (a folder for the
 figures as JSON and the raw profiles), ``BENCH_PHASE_TIMEOUT`` (seconds a phase
 may take; 120 + N / 5 by default), ``REDIS_URL``, ``DATABASE_URL``.
 """
@@ -121,6 +122,7 @@ class Config:
     database_url: str
     pool: tuple[str, int]
     tokens: str
+    profile_retrievals: int = 1000
 
     @classmethod
     def from_env(cls) -> Config:
@@ -141,6 +143,9 @@ class Config:
             pool=_pool(os.environ.get("BENCH_POOL", "").strip() or "solo"),
             tokens=_tokens(os.environ.get("BENCH_TOKENS", "").strip() or "fresh"),
             database_url=os.environ.get("DATABASE_URL", "").strip(),
+            profile_retrievals=min(
+                retrievals, _env_int("BENCH_PROFILE_RETRIEVALS", 1000, 1)
+            ),
         )
 
     @property
@@ -352,11 +357,16 @@ class Figures:
 class Harness:
     """Databases, broker, simulator and worker for one bench session."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, web: bool = False) -> None:
         self.config = config
+        self.web = web
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-drain-"))
         self.portal_url = ""
+        self.bank_url = f"http://127.0.0.1:{free_port()}"
+        self.bare_url = f"http://127.0.0.1:{free_port()}"
         self.portal: subprocess.Popen[bytes] | None = None
+        self.bank: subprocess.Popen[bytes] | None = None
+        self.bare: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.created_databases: list[str] = []
         self.redis_owned = False
@@ -393,7 +403,7 @@ class Harness:
             "REDIS_URL": self.config.redis_url,
             "MYNAPORTAL_ISSUER": self.portal_url,
             "MYNAPORTAL_CLIENT_ID": CLIENT_ID,
-            "MYNAPORTAL_REDIRECT_URI": "http://127.0.0.1:9/mynaportal/callback/",
+            "MYNAPORTAL_REDIRECT_URI": f"{self.bank_url}/mynaportal/callback/",
             "MYNAPORTAL_CLIENT_KEYS_FILE": str(self.tmp / "keys" / "client.jwks.json"),
             "DJANGO_EMAIL_BACKEND": "loans.mail.DemoMailboxBackend",
         }
@@ -423,6 +433,13 @@ class Harness:
         self.django_ready = True
 
         self._start_portal(port)
+        if self.web:
+            self.bank = self._start_gunicorn(
+                "bank", "bankdemo.wsgi:application", self.bank_url, self.bank_env
+            )
+            self.bare = self._start_gunicorn(
+                "bare", "bench.bare:application", self.bare_url, self.bank_env
+            )
         self._start_worker()
         self._set_clock()
         self._bench_user()
@@ -511,6 +528,36 @@ class Harness:
             time.sleep(0.2)
         raise BenchError("The simulator did not start in 60 s:\n" + tail(log))
 
+    def _start_gunicorn(
+        self, name: str, app: str, url: str, env: dict[str, str]
+    ) -> subprocess.Popen[bytes]:
+        """A site served as the simulator is: gunicorn, 2 sync workers."""
+        log = self.tmp / f"{name}.log"
+        with log.open("ab") as output:
+            process = subprocess.Popen(  # noqa: S603
+                [
+                    *(sys.executable, "-m", "gunicorn", app),
+                    *("--bind", url.removeprefix("http://"), "--workers", "2"),
+                    *("--timeout", "300", "--log-level", "warning"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BenchError(f"{name} exited at start-up:\n" + tail(log))
+            with suppress(requests.RequestException):
+                answer = requests.get(url + "/", timeout=2, allow_redirects=False)
+                if answer.status_code < 500 and len(children(process.pid)) >= 2:
+                    say(f"{name}: {url} (gunicorn, 2 workers)")
+                    return process
+            time.sleep(0.2)
+        stop_process(process, name)
+        raise BenchError(f"{name} did not start in 60 s:\n" + tail(log))
+
     def _start_worker(self) -> None:
         log = self.tmp / "worker.log"
         with log.open("ab") as output:
@@ -598,6 +645,10 @@ class Harness:
             raise BenchError("The worker died:\n" + tail(self.tmp / "worker.log"))
         if self.portal is not None and self.portal.poll() is not None:
             raise BenchError("The simulator died:\n" + tail(self.tmp / "portal.log"))
+        for name, process in (("bank", self.bank), ("bare", self.bare)):
+            if process is not None and process.poll() is not None:
+                log = tail(self.tmp / f"{name}.log")
+                raise BenchError(f"The {name} site died:\n{log}")
 
     def wait_for_empty_queue(self) -> None:
         self._wait(
@@ -783,6 +834,8 @@ class Harness:
 
     def tear_down(self) -> None:
         stop_process(self.worker, "the worker")
+        stop_process(self.bank, "the bank")
+        stop_process(self.bare, "the bare site")
         stop_process(self.portal, "the simulator")
         if self.django_ready:
             from django.db import connections
@@ -1014,8 +1067,8 @@ def machine() -> str:
 
 
 @contextmanager
-def harness(config: Config) -> Iterator[Harness]:
-    running = Harness(config)
+def harness(config: Config, *, web: bool = False) -> Iterator[Harness]:
+    running = Harness(config, web=web)
     try:
         running.set_up()
         yield running
@@ -1025,33 +1078,38 @@ def harness(config: Config) -> Iterator[Harness]:
 
 
 def bench(config: Config) -> Figures:
+    with harness(config) as running:
+        return measure(running, config)
+
+
+def measure(running: Harness, config: Config) -> Figures:
+    """The drain measurement on a harness that is up: warm-up, runs, profile."""
     figures = Figures()
     n = config.retrievals
-    with harness(config) as running:
-        say(f"warm-up: {min(n, WARM_UP_RETRIEVALS)} no-ops and retrievals")
-        running.noop_run(min(n, WARM_UP_RETRIEVALS))
-        running.drain_run(min(n, WARM_UP_RETRIEVALS))
+    say(f"warm-up: {min(n, WARM_UP_RETRIEVALS)} no-ops and retrievals")
+    running.noop_run(min(n, WARM_UP_RETRIEVALS))
+    running.drain_run(min(n, WARM_UP_RETRIEVALS))
 
-        for run in range(1, config.runs + 1):
-            say(f"run {run}/{config.runs}: {n} no-ops")
-            noop = running.noop_run(n)
-            figures.noop.append(noop)
-            say(f"  no-op: {noop.seconds:.2f} s, {noop.rate:,.1f} tasks/s")
-            say(f"run {run}/{config.runs}: drain of {n} retrievals")
-            drain = running.drain_run(n)
-            figures.drain.append(drain)
-            say(
-                f"  request phase {drain.request_phase_seconds:.1f} s; "
-                f"drain {drain.seconds:.2f} s, {drain.rate:,.1f} retrievals/s, "
-                f"ratio {drain.rate / noop.rate:.3f}; calls/retrieval: "
-                f"{drain.requests / n:.3f} request, {drain.results / n:.3f} result; "
-                f"worker {drain.cpu['worker_cores']:.2f} cores, simulator "
-                f"{drain.cpu['portal_cores']:.2f} cores"
-            )
-        figures.calls = running.calls()
+    for run in range(1, config.runs + 1):
+        say(f"run {run}/{config.runs}: {n} no-ops")
+        noop = running.noop_run(n)
+        figures.noop.append(noop)
+        say(f"  no-op: {noop.seconds:.2f} s, {noop.rate:,.1f} tasks/s")
+        say(f"run {run}/{config.runs}: drain of {n} retrievals")
+        drain = running.drain_run(n)
+        figures.drain.append(drain)
+        say(
+            f"  request phase {drain.request_phase_seconds:.1f} s; "
+            f"drain {drain.seconds:.2f} s, {drain.rate:,.1f} retrievals/s, "
+            f"ratio {drain.rate / noop.rate:.3f}; calls/retrieval: "
+            f"{drain.requests / n:.3f} request, {drain.results / n:.3f} result; "
+            f"worker {drain.cpu['worker_cores']:.2f} cores, simulator "
+            f"{drain.cpu['portal_cores']:.2f} cores"
+        )
+    figures.calls = running.calls()
 
-        if config.profile:
-            figures.profile = profile(running, config)
+    if config.profile:
+        figures.profile = profile(running, config)
     return figures
 
 
@@ -1068,10 +1126,9 @@ def profile(running: Harness, config: Config) -> str:
     folder = config.out or running.tmp
     folder.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(py_spy, folder, running.worker.pid, running.portal.pid)
-    say(
-        f"profiled drain of {config.retrievals} retrievals (py-spy, not in the figures)"
-    )
-    drain = running.drain_run(config.retrievals, profiler)
+    count = config.profile_retrievals
+    say(f"profiled drain of {count} retrievals (py-spy, not in the figures)")
+    drain = running.drain_run(count, profiler)
     say(f"  profiled drain: {drain.seconds:.2f} s, {drain.rate:,.1f} retrievals/s")
     return "\n\n".join(
         [

@@ -1,0 +1,55 @@
+"""The ceiling for the pages: a bare Django site with one small form and one JSON view.
+
+Served by ``make bench`` exactly as the two real sites are (gunicorn, 2 sync
+workers), so the pages' requests/s can be read as a share of it. No database, no
+sessions, no middleware: what is left is Django's request handling, a template
+and a form, which every real page pays too.
+"""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import engines
+from django.urls import path
+
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="bench-bare-view-not-a-secret",  # noqa: S106 - serves no one
+    ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+    ROOT_URLCONF=__name__,
+    MIDDLEWARE=[],
+    INSTALLED_APPS=[],
+    USE_I18N=False,
+    TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates"}],
+)
+
+PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1>
+<form method="post">{{ form.as_div }}<button type="submit">送信</button></form>
+</main></body></html>"""
+
+
+class SmallForm(forms.Form):
+    desired_date = forms.CharField(label="借入希望日", max_length=8)
+    amount_man_yen = forms.IntegerField(label="借入希望額（万円）", min_value=1)
+    term_years = forms.IntegerField(label="返済期間（年）", min_value=1)
+    annual_income_man_yen = forms.IntegerField(label="年収（万円）", required=False)
+
+
+def form_view(request: HttpRequest) -> HttpResponse:
+    template = engines["django"].from_string(PAGE)
+    context: dict[str, Any] = {"title": "借入のお申込み", "form": SmallForm()}
+    return HttpResponse(template.render(context, request))
+
+
+def json_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "completed", "process_id": "bench"})
+
+
+urlpatterns = [path("form/", form_view), path("json/", json_view)]
+
+application = get_wsgi_application()
