@@ -1143,6 +1143,7 @@ def profile(running: Harness, config: Config) -> str:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         config = Config.from_env()
         say(
@@ -1187,6 +1188,11 @@ def main() -> int:
         (config.out / "report.md").write_text(report + "\n\n" + figures.profile + "\n")
         say(f"figures written to {config.out}")
     return 0
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the harness still stops its processes and databases."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

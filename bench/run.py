@@ -15,6 +15,7 @@ Environment: as ``bench/drain.py`` and ``bench/web.py`` say, and ``BENCH_REPORT`
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import sys
 from dataclasses import dataclass
@@ -222,6 +223,7 @@ def report(
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         config = drain.Config.from_env()
         settings = web.WebConfig.from_env()
@@ -244,6 +246,11 @@ def main() -> int:
     target.write_text(text)
     drain.say(f"written: {target.name}")
     return 0
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the harness still stops its processes and databases."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
