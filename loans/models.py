@@ -98,3 +98,32 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}"
+
+
+class KioskApplication(models.Model):
+    """Income handed to a loan service at the branch kiosk (guideline §3.3 ⑦).
+
+    Made only when the customer pressed 「確認」 on 情報提供可否の確認; the
+    customer has no account, so the 受付番号 shown on 取引完了 ties it to them.
+    """
+
+    class Service(models.TextChoices):
+        CARD_LOAN = "card_loan", _("カードローンサービス")
+        HOUSING_LOAN = "housing_loan", _("住宅ローンサービス")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("受付番号"), max_length=12, unique=True)
+    service = models.CharField(max_length=20, choices=Service.choices)
+    annual_income_man_yen = models.PositiveIntegerField(_("年収（万円）"))
+    income_taxable_year = models.PositiveSmallIntegerField()
+    income_fetched_at = models.DateTimeField(null=True, blank=True)
+    income_retrieval_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("キオスク端末からの所得情報の提出")
+        verbose_name_plural = _("キオスク端末からの所得情報の提出")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_service_display()})"

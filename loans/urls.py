@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import demo, developer, views
+from loans import demo, developer, kiosk, views
 
 app_name = "loans"
 
@@ -12,4 +12,13 @@ urlpatterns = [
     path("developer/", developer.developer, name="developer"),
     path("demo/", demo.guide, name="demo"),
     path("demo/<slug:slug>/", demo.start_scenario, name="demo-scenario"),
+    path("kiosk/", kiosk.start, name="kiosk-start"),
+    path("kiosk/service/", kiosk.service, name="kiosk-service"),
+    path("kiosk/consent/", kiosk.consent, name="kiosk-consent"),
+    path("kiosk/card/", kiosk.card, name="kiosk-card"),
+    path("kiosk/pin/", kiosk.pin, name="kiosk-pin"),
+    path("kiosk/retrieving/", kiosk.retrieving, name="kiosk-retrieving"),
+    path("kiosk/confirm/", kiosk.confirm, name="kiosk-confirm"),
+    path("kiosk/done/", kiosk.done, name="kiosk-done"),
+    path("kiosk/cancel/", kiosk.cancel, name="kiosk-cancel"),
 ]

@@ -116,6 +116,12 @@ MYNAPORTAL_LEASE_SECONDS = env_int("MYNAPORTAL_LEASE_SECONDS", 120, minimum=1)
 MYNAPORTAL_SWEEP_GRACE_SECONDS = env_int(
     "MYNAPORTAL_SWEEP_GRACE_SECONDS", 60, minimum=1
 )
+# The branch kiosk's card reader (guideline §3); unset, the simulator's virtual
+# reader at the issuer.
+MYNAPORTAL_CARD_READER_URL = env_str("MYNAPORTAL_CARD_READER_URL", "")
+# Seconds without a touch after which a kiosk returns to its start and wipes
+# what it showed.
+BANK_KIOSK_IDLE_SECONDS = env_int("BANK_KIOSK_IDLE_SECONDS", 60, minimum=5)
 # Keys that seal retrieved data and tokens at rest: "kid:base64-32-bytes,..."
 # with the newest first. Unset, one key is derived from the secret key.
 BANK_DATA_KEYS = env_str("BANK_DATA_KEYS", "")

@@ -9,15 +9,27 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from mynaportal import catalog
-from mynaportal.client import authorization, sealing
+from mynaportal.client import authorization, card_reader, kiosk, sealing
+from mynaportal.client.card_reader import CardReaderError, CardSignature, InsertedCard
+from mynaportal.client.kiosk import KioskConsent
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import PortalError
 
 __all__ = [
+    "CardReaderError",
+    "CardSignature",
+    "InsertedCard",
+    "KioskConsent",
     "PortalError",
     "RetrievalStatus",
+    "discard_kiosk_retrieval",
+    "identify_at_kiosk",
+    "kiosk_cards",
+    "kiosk_retrieval_status",
     "retrieval_events",
     "retrieval_status",
+    "send_kiosk_consent",
+    "sign_with_card",
     "start_retrieval",
 ]
 
@@ -33,6 +45,10 @@ class RetrievalStatus:
     next_try_at: datetime | None
     completed_at: datetime | None
     data: list[dict[str, Any]] | None
+    # While a server is stopped (§2.5): which one, why, and when it is back.
+    blocked_server: str = ""
+    blocked_reason: str = ""
+    resume_at: datetime | None = None
 
     @property
     def completed(self) -> bool:
@@ -62,9 +78,10 @@ def retrieval_status(
 ) -> RetrievalStatus | None:
     """The owner's retrieval, or None if there is none with that id for them."""
     retrieval = authorization.retrieval_of(owner, str(retrieval_id))
-    if retrieval is None:
-        return None
+    return None if retrieval is None else _status(retrieval)
 
+
+def _status(retrieval: Retrieval) -> RetrievalStatus:
     completed = retrieval.state == Retrieval.State.COMPLETED and retrieval.result_sealed
     return RetrievalStatus(
         id=str(retrieval.pk),
@@ -74,6 +91,9 @@ def retrieval_status(
         next_try_at=retrieval.next_try_at,
         completed_at=retrieval.completed_at,
         data=sealing.unseal_json(retrieval.result_sealed) if completed else None,
+        blocked_server=retrieval.blocked_server,
+        blocked_reason=retrieval.blocked_reason,
+        resume_at=retrieval.resume_at,
     )
 
 
@@ -86,3 +106,36 @@ def retrieval_events(
         return []
     fields = ("step", "at", "status", "duration_ms", "summary")
     return [dict(event) for event in retrieval.events.values(*fields)]
+
+
+def send_kiosk_consent(
+    tm_codes: list[str], condition: catalog.QueryCondition
+) -> KioskConsent:
+    """Kiosk (§3.3 ③): send the consent given on screen; keep what comes back."""
+    return kiosk.consent(tm_codes, condition)
+
+
+def kiosk_cards() -> list[InsertedCard]:
+    """Kiosk (§3.3 ④): the cards the (virtual) reader can take."""
+    return card_reader.cards()
+
+
+def sign_with_card(card: str, pin: str, pending: KioskConsent) -> CardSignature:
+    """Kiosk (§3.3 ⑤): the card checks the PIN and signs the portal's challenge."""
+    return card_reader.sign(card, pin, pending.challenge)
+
+
+def identify_at_kiosk(pending: KioskConsent, signature: CardSignature) -> str:
+    """Kiosk: hand the signature to the portal; return the retrieval's id."""
+    return str(kiosk.identify(pending, signature).pk)
+
+
+def kiosk_retrieval_status(retrieval_id: object) -> RetrievalStatus | None:
+    """A kiosk retrieval, by the id the kiosk's own session holds."""
+    retrieval = kiosk.retrieval_at_kiosk(str(retrieval_id))
+    return None if retrieval is None else _status(retrieval)
+
+
+def discard_kiosk_retrieval(retrieval_id: object) -> None:
+    """Kiosk 取消 or idle timeout: tokens revoked, retrieved data deleted now."""
+    kiosk.discard(str(retrieval_id))

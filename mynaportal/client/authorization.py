@@ -189,15 +189,16 @@ def _redeem_code(retrieval: Retrieval, code: str) -> None:
         raise PermanentPortalError("token_malformed")
 
     with transaction.atomic():
-        _store_tokens(retrieval, tokens)
+        store_tokens(retrieval, tokens)
         retrieval.subject = subject
         retrieval.state = State.AUTHORIZED
         retrieval.code_verifier_sealed = ""
         retrieval.save()
-        transaction.on_commit(lambda: _enqueue("request_retrieval", retrieval.pk))
+        transaction.on_commit(lambda: enqueue("request_retrieval", retrieval.pk))
 
 
-def _store_tokens(retrieval: Retrieval, tokens: dict[str, Any]) -> None:
+def store_tokens(retrieval: Retrieval, tokens: dict[str, Any]) -> None:
+    """Seal a token answer's tokens onto the retrieval (not saved yet)."""
     now = timezone.now()
     retrieval.access_token_sealed = sealing.seal(str(tokens["access_token"]))
     retrieval.access_expires_at = now + timedelta(seconds=_int(tokens, "expires_in"))
@@ -216,7 +217,8 @@ def _int(tokens: dict[str, Any], name: str) -> int:
     return value
 
 
-def _enqueue(task_name: str, retrieval_id: Any) -> None:
+def enqueue(task_name: str, retrieval_id: Any) -> None:
+    """Send the next step; with the broker down, leave the row to the sweep."""
     try:
         tasks.send(task_name, str(retrieval_id))
     except Exception:

@@ -46,3 +46,9 @@ def sweep_grace() -> timedelta:
 def max_attempts() -> int:
     """How many transient failures a retrieval survives before it fails."""
     return int(settings.MYNAPORTAL_MAX_ATTEMPTS)
+
+
+def card_reader_url() -> str:
+    """The kiosk's card reader; unset, the simulator's virtual one at the issuer."""
+    configured = str(getattr(settings, "MYNAPORTAL_CARD_READER_URL", "") or "")
+    return configured.rstrip("/") or issuer() + "/api/v1/card-reader"

@@ -22,8 +22,11 @@ def send_completion_notice(retrieval: Retrieval) -> bool:
     claimed = Retrieval.objects.filter(
         pk=retrieval.pk, mail_sent_at__isnull=True
     ).update(mail_sent_at=timezone.now())
+    if claimed != 1 or retrieval.owner_id is None:
+        # A kiosk's retrieval has no account to write to.
+        return False
     owner = get_user_model().objects.filter(pk=retrieval.owner_id).first()
-    if claimed != 1 or owner is None or not owner.email:
+    if owner is None or not owner.email:
         return False
 
     link = _site_origin() + retrieval.return_path

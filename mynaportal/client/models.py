@@ -23,11 +23,23 @@ class Retrieval(models.Model):
         EXPIRED = "expired", _("期限切れ")
         CANCELLED = "cancelled", _("キャンセル")
 
+    class Channel(models.TextChoices):
+        WEB = "web", _("Webサイト")
+        # Guideline §3: the kiosk is the client; the customer has no account.
+        KIOSK = "kiosk", _("キオスク端末")
+
     ACTIVE_STATES = (State.AUTHORIZED, State.REQUESTED, State.WAITING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrievals"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="retrievals",
+        null=True,
+        blank=True,
+    )
+    channel = models.CharField(
+        max_length=5, choices=Channel.choices, default=Channel.WEB
     )
     state = models.CharField(
         max_length=12, choices=State.choices, default=State.STARTED

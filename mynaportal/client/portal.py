@@ -168,6 +168,21 @@ class PortalSession:
             "self_information_result_endpoint", access_token, {"process_id": process_id}
         )
 
+    def kiosk_consent(self, params: dict[str, str]) -> dict[str, Any]:
+        """The kiosk variant (§3.3 ③): send the consent, get the card challenge."""
+        body = self._post_form("kiosk_consent_endpoint", params, "kiosk_consent")
+        handle, challenge = body.get("kiosk_request"), body.get("challenge")
+        if not isinstance(handle, str) or not isinstance(challenge, str):
+            raise PermanentPortalError("kiosk_consent_malformed")
+        return body
+
+    def kiosk_identity(self, params: dict[str, str]) -> dict[str, Any]:
+        """The kiosk variant (§3.3 ⑤): the card's signature for the tokens."""
+        body = self._post_form("kiosk_identity_endpoint", params, "kiosk_identity")
+        if not isinstance(body.get("access_token"), str):
+            raise PermanentPortalError("token_malformed")
+        return body
+
     def revoke(self, refresh_token: str) -> None:
         """Withdraw the consent at the portal (RFC 7009)."""
         params = {"token": refresh_token, "token_type_hint": "refresh_token"}
@@ -238,7 +253,7 @@ def _summary(name: str, body: dict[str, Any]) -> dict[str, Any]:
     """What the timeline shows of an answer: protocol fields, never personal data."""
     if "error" in body:
         return {"error": body["error"]}
-    if name == "token":
+    if name in {"token", "kiosk_identity"}:
         return {
             "expires_in": body.get("expires_in"),
             "id_token": decoded(str(body.get("id_token", ""))),

@@ -336,3 +336,26 @@ class TraceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_key} {self.step} {self.status}"
+
+
+class KioskRequest(models.Model):
+    """A kiosk's request (guideline §3): consent given on the kiosk's own screen.
+
+    There is no browser redirect: the kiosk client authenticates itself, sends
+    the consent, receives the portal's challenge, and answers it with the
+    signature of the card inside the kiosk.
+    """
+
+    handle_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    nonce = models.CharField(max_length=200)
+    tm_codes = models.JSONField()
+    condition = models.JSONField()
+    card_challenge = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    flow_key = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Kiosk request {self.pk} of {self.client_id}"

@@ -23,11 +23,13 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from mynaportal import catalog
-from mynaportal.simulator import clock, registry, scenario
+from mynaportal.simulator import clock, identity, jpki, registry, scenario
 from mynaportal.simulator.models import (
     AuthorizationCode,
+    Card,
     Client,
     Grant,
+    KioskRequest,
     Persona,
     PushedRequest,
     Token,
@@ -40,6 +42,8 @@ ASSERTION_ALGORITHMS = ["ES256", "PS256"]
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 REQUEST_URI_LIFETIME = timedelta(seconds=90)
 CODE_LIFETIME = timedelta(seconds=60)
+# A person at a kiosk reads the card and types the PIN, up to three times.
+KIOSK_REQUEST_LIFETIME = timedelta(minutes=5)
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 ID_TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_ASSERTION_LIFETIME = timedelta(minutes=5)
@@ -431,3 +435,78 @@ def _revoke_grant(grant: Grant | None) -> None:
     now = clock.now()
     Grant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=now)
     grant.tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+
+
+def accept_kiosk_consent(
+    client: Client, params: dict[str, str], *, flow_key: str = ""
+) -> tuple[str, bytes]:
+    """Store a kiosk's consent (§3.3 ③); return its handle and the card challenge.
+
+    The consent was given on the kiosk's own screen, so the request must say
+    so (``consent=given``); the kiosk is the client and nothing is redirected.
+    """
+    if params.get("consent") != "given":
+        raise OAuthError("invalid_request", "consent must be given on the kiosk")
+    if not 8 <= len(params.get("nonce", "")) <= 200:
+        raise OAuthError("invalid_request", "nonce is missing or malformed")
+
+    tm_codes, condition = _requested_information(client, params)
+    handle, challenge = secrets.token_urlsafe(32), jpki.new_challenge()
+    KioskRequest.objects.create(
+        handle_hash=digest(handle),
+        client=client,
+        nonce=params["nonce"],
+        tm_codes=tm_codes,
+        condition=condition.to_json(),
+        card_challenge=challenge.hex(),
+        expires_at=clock.now() + KIOSK_REQUEST_LIFETIME,
+        flow_key=flow_key,
+    )
+    return handle, challenge
+
+
+def kiosk_request_for(client: Client, handle: str) -> KioskRequest:
+    """Return the client's live kiosk request, spent on the way: it works once."""
+    kiosk = KioskRequest.objects.filter(
+        handle_hash=digest(handle), client=client
+    ).first()
+    if kiosk is None:
+        raise OAuthError("invalid_request", "Unknown kiosk_request for this client")
+
+    spent = KioskRequest.objects.filter(
+        pk=kiosk.pk, completed_at__isnull=True, expires_at__gt=clock.now()
+    ).update(completed_at=clock.now())
+    if spent != 1:
+        raise OAuthError("invalid_request", "kiosk_request has expired or was used")
+    return kiosk
+
+
+def complete_kiosk_identity(
+    kiosk: KioskRequest, response: identity.CardResponse
+) -> dict[str, Any]:
+    """Verify the card's signature over the challenge (§3.3 ⑤); issue tokens.
+
+    The answer is that of the token endpoint after a code exchange: an access
+    token, a refresh token as long as the consent, and an ID token echoing the
+    kiosk's nonce.
+    """
+    try:
+        serial = identity.verify(response, bytes.fromhex(kiosk.card_challenge))
+    except identity.IdentityError as error:
+        raise OAuthError(
+            "access_denied", f"identity_verification_failed:{error.code}"
+        ) from None
+    card = Card.objects.select_related("persona").filter(serial_number=str(serial))
+    holder = card.first()
+    if holder is None:
+        raise OAuthError("access_denied", "identity_verification_failed:unknown_card")
+
+    grant = Grant.objects.create(
+        client=kiosk.client,
+        persona=holder.persona,
+        tm_codes=kiosk.tm_codes,
+        condition=kiosk.condition,
+        flow_key=kiosk.flow_key,
+        expires_at=clock.now() + timedelta(days=kiosk.client.consent_days),
+    )
+    return _token_response(grant, id_token_nonce=kiosk.nonce, with_refresh=True)

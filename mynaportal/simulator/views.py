@@ -1,5 +1,7 @@
 """HTTP adapters of the simulator: JSON endpoints and the portal's screens."""
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Callable
@@ -17,7 +19,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from mynaportal import catalog
 from mynaportal.simulator import (
@@ -121,6 +127,8 @@ def discovery(request: HttpRequest) -> HttpResponse:
         "jwks_uri": base + reverse("simulator:jwks"),
         "self_information_request_endpoint": base + reverse("simulator:request"),
         "self_information_result_endpoint": base + reverse("simulator:result"),
+        "kiosk_consent_endpoint": base + reverse("simulator:kiosk-consent"),
+        "kiosk_identity_endpoint": base + reverse("simulator:kiosk-identity"),
         "require_pushed_authorization_requests": True,
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -409,3 +417,110 @@ def _failure_url(pushed: PushedRequest, code: str) -> str:
         }
     )
     return f"{pushed.redirect_uri}?{query}"
+
+
+def _b64(value: bytes) -> str:
+    return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+
+def _unb64(value: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise oauth.OAuthError("invalid_request", "Not base64url") from None
+
+
+@json_endpoint("kiosk_consent", status=201)
+def kiosk_consent(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+    """The kiosk variant (§3.3 ③): consent given on the kiosk, a challenge back."""
+    trace["flow_key"] = inspector.new_flow_key()
+    params = oauth.single_values(request.POST)
+    trace["request"] = inspector.masked_params(params)
+    trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
+    client = oauth.authenticate_client(params)
+
+    handle, challenge = oauth.accept_kiosk_consent(
+        client, params, flow_key=trace["flow_key"]
+    )
+    return {
+        "kiosk_request": handle,
+        "challenge": _b64(challenge),
+        "expires_in": int(oauth.KIOSK_REQUEST_LIFETIME.total_seconds()),
+    }
+
+
+@json_endpoint("kiosk_identity")
+def kiosk_identity(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+    """The kiosk variant (§3.3 ⑤): the card's signature over the challenge."""
+    params = oauth.single_values(request.POST)
+    trace["request"] = inspector.masked_params(
+        {k: v for k, v in params.items() if k not in {"certificate", "signature"}}
+    )
+    client = oauth.authenticate_client(params)
+    kiosk = oauth.kiosk_request_for(client, params.get("kiosk_request", ""))
+    trace["flow_key"] = kiosk.flow_key
+
+    response = identity.CardResponse(
+        certificate_pem=params.get("certificate", ""),
+        signature=_unb64(params.get("signature", "")),
+    )
+    answer = oauth.complete_kiosk_identity(kiosk, response)
+    trace["id_token"] = inspector.decoded(answer["id_token"])
+    return answer
+
+
+CARD_READER_ERRORS = {"wrong_pin": 403, "card_locked": 403, "unknown_card": 404}
+
+
+def _reader_error(error: str, description: str, **extra: int) -> HttpResponse:
+    status = CARD_READER_ERRORS.get(error, 400)
+    body = {"error": error, "error_description": description, **extra}
+    return _no_store(JsonResponse(body, status=status))
+
+
+@require_GET
+def card_reader_cards(request: HttpRequest) -> HttpResponse:
+    """The simulated card reader of a kiosk: which virtual cards can be inserted."""
+    cards = [
+        {"card": card.persona.slug, "holder": card.persona.name} for card in _cards()
+    ]
+    return _no_store(JsonResponse({"cards": cards}))
+
+
+@csrf_exempt
+@require_POST
+def card_reader_sign(request: HttpRequest) -> HttpResponse:
+    """The card inside the kiosk: check the PIN as the card would, then sign.
+
+    Wrong PINs count on the card itself, exactly as on the web's identity
+    screen: three in a row lock it for good, a correct one resets the count.
+    """
+    try:
+        body = _json_body(request)
+    except oauth.OAuthError as error:
+        return _reader_error(error.error, error.description)
+    if not isinstance(body, dict) or set(body) != {"card", "pin", "challenge"}:
+        return _reader_error("invalid_request", "Send card, pin and challenge")
+    pin, challenge = body["pin"], body["challenge"]
+    if not (isinstance(pin, str) and len(pin) == 4 and pin.isascii() and pin.isdigit()):
+        return _reader_error("invalid_request", "The PIN is 4 digits")
+    try:
+        raw = _unb64(challenge) if isinstance(challenge, str) else b""
+    except oauth.OAuthError:
+        raw = b""
+    if len(raw) != jpki.CHALLENGE_BYTES:
+        return _reader_error("invalid_request", "The challenge is 32 bytes, base64url")
+
+    card = Card.objects.filter(persona__slug=str(body["card"])).first()
+    if card is None:
+        return _reader_error("unknown_card", "No such card in the reader")
+    try:
+        signed = identity.unlock_with_pin(card, pin, raw)
+    except identity.IdentityError as error:
+        left = {"attempts_left": error.attempts_left} if not error.final else {}
+        return _reader_error(error.code, "The card refused", **left)
+    answer = {
+        "certificate": signed.certificate_pem,
+        "signature": _b64(signed.signature),
+    }
+    return _no_store(JsonResponse(answer))
