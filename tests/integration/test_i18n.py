@@ -91,7 +91,10 @@ def test_the_flow_reads_in_english_with_amounts_and_dates_per_language(
     consent = flow.start(**TYPED)
     assert_page(consent.text, "en", "Mynaportal (simulator)")
     assert "STEP 1: Consent and identity verification" in consent.text
-    assert "will obtain the following information through Mynaportal" in consent.text
+    assert (
+        "XX Bank will obtain the following information through Mynaportal, for this"
+        " purpose: Housing-loan pre-screening." in consent.text
+    )
     assert "<li>Local tax</li>" in consent.text
     assert "I consent to providing the information" in consent.text
 

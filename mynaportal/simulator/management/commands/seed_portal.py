@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_noop
 
 from mynaportal import catalog
 from mynaportal.simulator import keys, personas, seeding
@@ -74,8 +75,9 @@ class Command(BaseCommand):
             client_id=DEMO_CLIENT_ID,
             defaults={"sector_salt": secrets.token_hex(16), "jwks": jwks},
         )
-        client.name = "〇〇銀行"
-        client.purpose = "住宅ローンの事前審査"
+        # Marked for translation: the consent screen shows them in English too.
+        client.name = gettext_noop("〇〇銀行")
+        client.purpose = gettext_noop("住宅ローンの事前審査")
         client.redirect_uris = redirect_uris
         client.jwks = jwks
         client.tm_codes = [catalog.LOCAL_TAX_TM_CODE]
