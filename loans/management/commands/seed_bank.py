@@ -21,14 +21,19 @@ DEMO_USERS = [
         "staff-demo-2026",
         "窓口",
         "担当",
-        ["view_loanapplication", "view_retrieval"],
+        ["view_loanapplication", "view_kioskapplication", "view_retrieval"],
     ),
     (
         "reviewer@example.com",
         "reviewer-demo-2026",
         "審査",
         "担当",
-        ["view_loanapplication", "view_personal_data", "view_auditentry"],
+        [
+            "view_loanapplication",
+            "view_kioskapplication",
+            "view_personal_data",
+            "view_auditentry",
+        ],
     ),
 ]
 
