@@ -1,0 +1,246 @@
+"""Every page of the web flow, on both sites, under axe-core, at a phone's width
+and a desktop's, with screenshots of the flow for the README.
+
+One walk per screen size covers every page: the bank's top, sign-in, form (empty,
+with errors, filled), the status page of a planned stop, the result, the mailbox,
+the demo guide and the developer page; the simulator's consent (and its missing
+agreement), identity (and a wrong PIN, and a locked card), operating status,
+control panel, error codes and inspector. Each page is checked for serious or
+critical axe violations and for horizontal scrolling; all problems are listed
+together at the end.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.test_planned_stop import set_clock
+from tests.browser.test_web_flow import enter_pin
+from tests.conftest import CUSTOMER_PASSWORD, ROOT, Portal
+
+pytestmark = pytest.mark.browser
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Served by the browser itself at the page's own origin, so that the pages'
+# Content Security Policy (script-src 'self') needs no exception for the test.
+AXE_PATH = "/__axe-core__/axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+BLOCKING = ("serious", "critical")
+SIZES: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+}
+
+# What the focused element shows: an outline or a ring drawn by a box shadow.
+FOCUS_SHOWN = """() => {
+  const style = getComputedStyle(document.activeElement);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  return outline || style.boxShadow !== "none";
+}"""
+
+
+@dataclass
+class Audit:
+    """Checks pages as the walk reaches them and keeps every problem found."""
+
+    size: str
+    problems: list[str] = field(default_factory=list)
+    shots: list[str] = field(default_factory=list)
+
+    def check(self, page: Page, name: str, *, shot: bool = False) -> None:
+        page.wait_for_load_state("load")
+        # A status page refreshes itself; check what is on screen right away.
+        self._axe(page, name)
+        self._width(page, name)
+        if shot:
+            self._screenshot(page, name)
+
+    def _axe(self, page: Page, name: str) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(url=page_origin(page) + AXE_PATH)
+        results = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+        )
+        for violation in results["violations"]:
+            if violation["impact"] in BLOCKING:
+                targets = [" ".join(node["target"]) for node in violation["nodes"]]
+                self.problems.append(
+                    f"{self.size} {name} ({page.url}): {violation['impact']} "
+                    f"{violation['id']}: {violation['help']} at {targets[:5]}"
+                )
+
+    def _width(self, page: Page, name: str) -> None:
+        wide = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        expected = SIZES[self.size]["viewport"]["width"]
+        if wide[0] > wide[1] or wide[1] != expected:
+            self.problems.append(
+                f"{self.size} {name} ({page.url}): {wide[0]} px wide content in a "
+                f"{wide[1]} px window ({expected} px expected), scrolls sideways"
+            )
+
+    def _screenshot(self, page: Page, name: str) -> None:
+        self.shots.append(name)
+        path = SCREENSHOTS / f"{self.size}-{len(self.shots):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+
+
+@pytest.fixture(params=sorted(SIZES))
+def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """A browser context in Japanese at a phone's or a desktop's size."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make axe` (npm ci)")
+
+    context = browser.new_context(locale="ja-JP", **SIZES[request.param])
+    context.set_default_timeout(20_000)
+    context.route(
+        "**" + AXE_PATH,
+        lambda route: route.fulfill(path=AXE, content_type="text/javascript"),
+    )
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def clock_reset(portal: Portal) -> Iterator[None]:
+    yield
+    set_clock(portal, {"reset": True})
+
+
+def tab_to(page: Page, selector: str) -> None:
+    """Press Tab until the selector has the focus; each stop must show it."""
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_SHOWN) is True, page.evaluate(
+            "() => document.activeElement.outerHTML.slice(0, 200)"
+        )
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def sign_in(page: Page, bank: str, audit: Audit) -> None:
+    page.goto(f"{bank}/")
+    audit.check(page, "top", shot=True)
+    page.get_by_role("link", name="ログイン").click()
+    audit.check(page, "login", shot=True)
+    page.locator("input[name=login]").fill("hanako@example.com")
+    page.locator("input[name=password]").fill(CUSTOMER_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("hanako@example.com")
+
+
+def fill_form(page: Page, bank: str, audit: Audit) -> None:
+    page.goto(f"{bank}/loans/apply/")
+    audit.check(page, "form", shot=True)
+    page.get_by_role("button", name="事前審査を申し込む").click()
+    expect(page.get_by_test_id("error-amount_man_yen")).to_be_visible()
+    audit.check(page, "form-errors", shot=True)
+    page.get_by_label("お借入希望年月日").fill("20301001")
+    page.get_by_label("お借入希望金額").fill("3000")
+    page.get_by_label("お借入希望期間").fill("35")
+
+
+def fail_identity(page: Page, portal: Portal, audit: Audit) -> None:
+    """Consent without agreeing, then a wrong PIN, then a locked card."""
+    page.get_by_role("button", name="マイナポータルから所得情報を取得する").click()
+    expect(page.get_by_test_id("consent-lead")).to_be_visible()
+    audit.check(page, "consent", shot=True)
+    page.get_by_role("button", name="本人確認へ進む").click()
+    expect(page.get_by_role("alert")).to_contain_text("情報の提供に同意する")
+    audit.check(page, "consent-missing-agreement")
+    page.get_by_label("情報の提供に同意する").check()
+    page.get_by_role("button", name="本人確認へ進む").click()
+    audit.check(page, "identity", shot=True)
+    enter_pin(page, "山田 花子", "0000")
+    expect(page.get_by_test_id("identity-error")).to_contain_text("暗証番号が違います")
+    audit.check(page, "identity-wrong-pin")
+    enter_pin(page, "加藤 由美", "2468")
+    expect(page.get_by_test_id("identity-failed")).to_contain_text("ロック")
+    audit.check(page, "identity-locked")
+    page.get_by_test_id("back-to-provider").click()
+    expect(page.get_by_test_id("message")).to_contain_text("本人確認ができませんでした")
+
+
+def page_origin(page: Page) -> str:
+    return str(page.evaluate("() => location.origin"))
+
+
+def consent_by_keyboard(page: Page, portal: Portal) -> None:
+    """The simulator's two screens with the keyboard alone."""
+    page.get_by_role("button", name="マイナポータルから所得情報を取得する").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("consent-lead")).to_be_visible()
+    tab_to(page, "#agree")
+    page.keyboard.press("Space")
+    tab_to(page, "[data-testid=consent-next]")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(portal.url) + "/oauth/identity"))
+
+    tab_to(page, "input[name=card]")
+    while not page.get_by_label("山田 花子").is_checked():
+        page.keyboard.press("ArrowDown")
+    tab_to(page, "#pin")
+    page.keyboard.type("1234")
+    page.keyboard.press("Enter")
+
+
+def look_at_simulator(page: Page, portal: Portal, audit: Audit) -> None:
+    """The simulator's own pages, in a second tab of the same browser."""
+    tab = page.context.new_page()
+    for name, path in (
+        ("operating-status", "/operating-status/"),
+        ("control-panel", "/control/"),
+        ("error-codes", "/errors/"),
+        ("inspector", "/inspector/"),
+    ):
+        tab.goto(portal.url + path)
+        audit.check(tab, name)
+    tab.close()
+
+
+def test_every_page_of_both_sites_is_accessible_and_fits_the_screen(
+    bank: str,
+    portal: Portal,
+    customer: Any,
+    sized_page: Page,
+    clock_reset: None,
+    request: pytest.FixtureRequest,
+) -> None:
+    page = sized_page
+    audit = Audit(size=request.node.callspec.params["sized_page"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, bank, audit)
+    fill_form(page, bank, audit)
+    fail_identity(page, portal, audit)
+
+    set_clock(portal, {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    consent_by_keyboard(page, portal)
+    status = page.get_by_test_id("retrieval-status")
+    expect(status).to_have_attribute("data-state", "waiting", timeout=30_000)
+    audit.check(page, "waiting", shot=True)
+    look_at_simulator(page, portal, audit)
+
+    set_clock(portal, {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
+    expect(page.get_by_label("あなたの年収")).to_have_value("567", timeout=30_000)
+    audit.check(page, "filled-form", shot=True)
+    page.get_by_role("button", name="事前審査を申し込む").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("承認")
+    audit.check(page, "result", shot=True)
+    page.get_by_role("link", name="メール（デモ）").click()
+    expect(page.get_by_test_id("mail")).to_have_count(1)
+    audit.check(page, "mailbox", shot=True)
+    page.get_by_role("link", name="デモのご案内").click()
+    audit.check(page, "demo-guide")
+    page.goto(f"{bank}/developer/")
+    audit.check(page, "developer")
+
+    assert audit.problems == [], "\n".join(audit.problems)
