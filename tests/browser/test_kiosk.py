@@ -162,6 +162,38 @@ def test_a_wrong_pin_counts_and_the_right_one_goes_on(
     )
 
 
+@pytest.mark.parametrize(
+    "viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"]
+)
+def test_the_screens_are_touch_sized_and_fit_either_orientation(
+    bank: str,
+    portal: Portal,
+    kiosk_at: Callable[[ViewportSize], Page],
+    viewport: ViewportSize,
+) -> None:
+    page = kiosk_at(viewport)
+    walk_to_the_pin_pad(page, bank, "鈴木 一郎")
+
+    keys = page.locator("[data-key]")
+    expect(keys).to_have_count(12)
+    for index in range(12):
+        _assert_reachable(keys.nth(index), viewport)
+    _assert_reachable(page.get_by_test_id("kiosk-cancel"), viewport)
+    tap_pin(page, "2345")
+    expect(page.get_by_test_id("kiosk-record")).to_be_visible(timeout=30_000)
+    _assert_reachable(page.get_by_test_id("kiosk-confirm"), viewport)
+
+
+def _assert_reachable(target: Any, viewport: ViewportSize) -> None:
+    """On screen without scrolling, and big enough for a finger."""
+    box = target.bounding_box()
+    assert box is not None
+    assert box["height"] >= 80
+    assert box["width"] >= 80
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+
+
 def test_a_locked_card_ends_the_transaction_in_plain_words(
     bank: str, portal: Portal, kiosk_at: Callable[[ViewportSize], Page]
 ) -> None:
