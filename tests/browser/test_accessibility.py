@@ -133,6 +133,9 @@ def sign_in(page: Page, bank: str, audit: Audit) -> None:
     page.get_by_role("link", name="ログイン").click()
     audit.check(page, "login", shot=True)
     page.locator("input[name=login]").fill("hanako@example.com")
+    page.locator("input[name=password]").fill("not-the-password")
+    page.locator("main form button[type=submit]").click()
+    audit.check(page, "login-wrong-password")
     page.locator("input[name=password]").fill(CUSTOMER_PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_test_id("signed-in-as")).to_have_text("hanako@example.com")
@@ -142,7 +145,12 @@ def fill_form(page: Page, bank: str, audit: Audit) -> None:
     page.goto(f"{bank}/loans/apply/")
     audit.check(page, "form", shot=True)
     page.get_by_role("button", name="事前審査を申し込む").click()
-    expect(page.get_by_test_id("error-amount_man_yen")).to_be_visible()
+    expect(page.get_by_test_id("error-summary")).to_have_attribute("role", "alert")
+    amount = page.get_by_label("お借入希望金額")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(amount).to_have_accessible_description(re.compile("必須"))
+    page.get_by_test_id("error-summary").get_by_role("link").nth(1).click()
+    expect(amount).to_be_focused()
     audit.check(page, "form-errors", shot=True)
     page.get_by_label("お借入希望年月日").fill("20301001")
     page.get_by_label("お借入希望金額").fill("3000")
@@ -175,8 +183,8 @@ def page_origin(page: Page) -> str:
 
 
 def consent_by_keyboard(page: Page, portal: Portal) -> None:
-    """The simulator's two screens with the keyboard alone."""
-    page.get_by_role("button", name="マイナポータルから所得情報を取得する").focus()
+    """From the bank's form through the simulator's two screens, keys only."""
+    tab_to(page, "[data-testid=fetch-income]")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("consent-lead")).to_be_visible()
     tab_to(page, "#agree")
@@ -197,10 +205,13 @@ def look_at_simulator(page: Page, portal: Portal, audit: Audit) -> None:
     """The simulator's own pages, in a second tab of the same browser."""
     tab = page.context.new_page()
     for name, path in (
+        ("simulator-home", "/"),
         ("operating-status", "/operating-status/"),
         ("control-panel", "/control/"),
         ("error-codes", "/errors/"),
         ("inspector", "/inspector/"),
+        ("personas", "/control/personas/"),
+        ("clients", "/control/clients/"),
     ):
         tab.goto(portal.url + path)
         audit.check(tab, name)
