@@ -234,6 +234,9 @@ def test_every_page_of_both_sites_has_a_title_and_the_language_switch(
         assert answer.status_code == 200, path
         assert_page(answer.text, language, bank)
         assert 'class="bank-card bank-account-form"' in answer.text
+    kiosk = anonymous.get(f"{flow.bank}/kiosk/")
+    assert kiosk.status_code == 200
+    assert_page(kiosk.text, language, bank)
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
