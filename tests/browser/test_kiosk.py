@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from loans.models import KioskApplication
@@ -204,6 +205,47 @@ def test_a_locked_card_ends_the_transaction_in_plain_words(
 
     expect(page.get_by_test_id("kiosk-failed")).to_contain_text("ロックされました")
     assert Retrieval.objects.count() == 0
+
+
+@pytest.fixture
+def card_at_two_wrong_pins(portal: Portal) -> str:
+    """A fresh persona whose card is one wrong PIN from the lock."""
+    persona = {
+        "slug": "kiosk-lock-test",
+        "name": "窓口 試験",
+        "name_kana": "マドグチ シケン",
+        "birth_date": "1980-01-01",
+        "municipality": "東京都千代田区",
+        "pin": "1470",
+        "card": "two_wrong_pins",
+    }
+    answer = requests.post(
+        f"{portal.url}/api/v1/personas", json={"personas": [persona]}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    return "窓口 試験"
+
+
+def test_the_third_wrong_pin_locks_the_card_for_the_web_too(
+    bank: str,
+    portal: Portal,
+    kiosk_at: Callable[[ViewportSize], Page],
+    card_at_two_wrong_pins: str,
+) -> None:
+    page = kiosk_at(PORTRAIT)
+    walk_to_the_pin_pad(page, bank, card_at_two_wrong_pins)
+
+    tap_pin(page, "0000")
+
+    expect(page.get_by_test_id("kiosk-failed")).to_contain_text("ロックされました")
+    state = requests.get(f"{portal.url}/api/v1/personas", timeout=10).json()
+    cards = {p["slug"]: p["card"] for p in state["personas"]}
+    assert cards["kiosk-lock-test"] == "locked"
+    page.get_by_role("button", name="はじめに戻る").tap()
+    expect(page.get_by_test_id("kiosk-begin")).to_be_visible()
+    walk_to_the_pin_pad(page, bank, card_at_two_wrong_pins)
+    tap_pin(page, "1470")
+    expect(page.get_by_test_id("kiosk-failed")).to_contain_text("ロックされました")
 
 
 @pytest.fixture
