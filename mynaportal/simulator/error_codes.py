@@ -488,6 +488,73 @@ _CONTROL = (
     ),
 )
 
+KIOSK_READER = "POST /api/v1/card-reader/sign"
+
+_KIOSK = (
+    ErrorCode(
+        "invalid_request",
+        400,
+        "POST /oauth/kiosk/consent, POST /oauth/kiosk/identity, " + KIOSK_READER,
+        "キオスク端末の要求の形式が正しくありません。consent=given がない、nonce"
+        " の長さが範囲外、未知・使用済み・期限切れ（300秒）の kiosk_request、"
+        "カードリーダーへの本文に card・pin（4桁）・challenge（32バイト、base64url）"
+        "がそろっていない、など。",
+        "The kiosk's request is malformed: no consent=given, a nonce of the wrong"
+        " length, a kiosk_request that is unknown, used or past its 300 s, or a"
+        " reader body without card, a 4-digit pin and a 32-byte base64url challenge.",
+        "error_description に従って直します。kiosk_request は1回しか使えないので、"
+        "同意の送信からやり直します。",
+        "Fix what error_description says; a kiosk_request works once, so send the"
+        " consent again.",
+    ),
+    ErrorCode(
+        "access_denied",
+        400,
+        "POST /oauth/kiosk/identity",
+        "カードの署名・証明書が検証できませんでした。error_description は"
+        " identity_verification_failed:<理由>（上の expired、revoked、bad_signature"
+        " など）です。kiosk_request はこれで使用済みになります。",
+        "The card's signature or certificate did not verify; error_description is"
+        " identity_verification_failed:<reason> (expired, revoked, bad_signature,"
+        " ... as above). The kiosk_request is spent.",
+        "キオスク端末での手続きを終え、カードを返し、窓口か Web での手続きを案内"
+        "します。",
+        "End the kiosk transaction, return the card, and offer the counter or the"
+        " web flow.",
+    ),
+    ErrorCode(
+        "wrong_pin",
+        403,
+        KIOSK_READER,
+        "カードの暗証番号が違います。attempts_left はロックまでの残りの回数です。"
+        "Web の本人確認画面と同じく、3回続けて間違えるとロックされます。",
+        "The card's PIN is wrong; attempts_left says how many tries remain. As on"
+        " the web's identity screen, three wrong PINs in a row lock the card.",
+        "利用者が入力し直します。正しい暗証番号で回数は0に戻ります。",
+        "The user tries again; a correct PIN resets the count.",
+    ),
+    ErrorCode(
+        "card_locked",
+        403,
+        KIOSK_READER,
+        "暗証番号を3回続けて間違えたため、カードがロックされています。",
+        "The card is locked after three wrong PINs in a row.",
+        "利用者は市区町村の窓口でロックの解除を申請する必要があります。手続きを"
+        "終え、カードを返します。",
+        "The user must have the lock released at their municipal office; end the"
+        " transaction and return the card.",
+    ),
+    ErrorCode(
+        "unknown_card",
+        404,
+        KIOSK_READER,
+        "カードリーダーにその card（ペルソナの slug）のカードがありません。",
+        "The reader has no card of that id (a persona's slug).",
+        "GET /api/v1/card-reader/cards の一覧から選びます。",
+        "Choose one listed by GET /api/v1/card-reader/cards.",
+    ),
+)
+
 SECTIONS: tuple[Section, ...] = (
     Section(
         "oauth",
@@ -512,6 +579,12 @@ SECTIONS: tuple[Section, ...] = (
         "ポータルの画面のエラー（HTML）",
         "Portal page errors (HTML)",
         _PAGES,
+    ),
+    Section(
+        "kiosk",
+        "キオスク端末のエラー（JSON）",
+        "Kiosk errors (JSON)",
+        _KIOSK,
     ),
     Section(
         "control",
