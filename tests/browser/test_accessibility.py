@@ -1,13 +1,14 @@
 """Every page of the web flow, on both sites, under axe-core, at a phone's width
 and a desktop's, with screenshots of the flow for the README.
 
-One walk per screen size covers every page: the bank's top, sign-in, form (empty,
-with errors, filled), the status page of a planned stop, the result, the mailbox,
-the demo guide and the developer page; the simulator's consent (and its missing
-agreement), identity (and a wrong PIN, and a locked card), operating status,
-control panel, error codes and inspector. Each page is checked for serious or
-critical axe violations and for horizontal scrolling; all problems are listed
-together at the end.
+One walk per screen size covers every page: the bank's top, sign-in (and a wrong
+password), form (empty, with errors, filled, in English), the status page of a
+planned stop, the result, the mailbox, the demo guide and the developer page; the
+simulator's consent (and its missing agreement), identity (and a wrong PIN, and
+a locked card), home, operating status, control panel, error codes, inspector,
+personas and clients. Each page is checked for serious or critical axe
+violations and for horizontal scrolling; all problems are listed together at
+the end. The last consent and identity are done with the keyboard alone.
 """
 
 import re
@@ -117,6 +118,7 @@ def clock_reset(portal: Portal) -> Iterator[None]:
 
 def tab_to(page: Page, selector: str) -> None:
     """Press Tab until the selector has the focus; each stop must show it."""
+    page.wait_for_load_state("load")
     for _ in range(40):
         page.keyboard.press("Tab")
         assert page.evaluate(FOCUS_SHOWN) is True, page.evaluate(
@@ -253,5 +255,10 @@ def test_every_page_of_both_sites_is_accessible_and_fits_the_screen(
     audit.check(page, "demo-guide")
     page.goto(f"{bank}/developer/")
     audit.check(page, "developer")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    audit.check(page, "developer-in-english")
+    page.goto(f"{bank}/loans/apply/")
+    audit.check(page, "form-in-english")
 
     assert audit.problems == [], "\n".join(audit.problems)
