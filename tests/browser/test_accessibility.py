@@ -147,6 +147,7 @@ def fill_form(page: Page, bank: str, audit: Audit) -> None:
     page.goto(f"{bank}/loans/apply/")
     audit.check(page, "form", shot=True)
     page.get_by_role("button", name="事前審査を申し込む").click()
+    expect(page).to_have_title(re.compile("^エラー: "))
     expect(page.get_by_test_id("error-summary")).to_have_attribute("role", "alert")
     amount = page.get_by_label("お借入希望金額")
     expect(amount).to_have_attribute("aria-invalid", "true")
@@ -217,6 +218,11 @@ def look_at_simulator(page: Page, portal: Portal, audit: Audit) -> None:
     ):
         tab.goto(portal.url + path)
         audit.check(tab, name)
+    tab.get_by_role("button", name="English").click()
+    expect(tab.locator("html")).to_have_attribute("lang", "en")
+    audit.check(tab, "clients-in-english")
+    tab.goto(portal.url + "/errors/")
+    audit.check(tab, "error-codes-in-english")
     tab.close()
 
 
