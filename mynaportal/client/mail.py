@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mynaportal.client import conf
@@ -30,19 +30,28 @@ def send_completion_notice(retrieval: Retrieval) -> bool:
         return False
 
     link = _site_origin() + retrieval.return_path
-    body = _(
-        "マイナポータルからの所得情報の取得が完了しました。\n"
-        "次のページで内容をご確認のうえ、お申し込みを続けてください。\n\n%(link)s\n\n"
-        "〇〇銀行（デモ）"
-    ) % {"link": link}
+    japanese, english = (_mail(link, language) for language in ("ja", "en"))
+    subject = f"{japanese[0]} / {english[0]}"
+    body = f"{japanese[1]}\n\n―― English ――\n\n{english[1]}"
     try:
-        send_mail(
-            _("【〇〇銀行】所得情報の取得が完了しました"), body, None, [owner.email]
-        )
+        send_mail(subject, body, None, [owner.email])
     except Exception:
         logger.exception("Completion mail for retrieval %s was not sent", retrieval.pk)
         return False
     return True
+
+
+def _mail(link: str, language: str) -> tuple[str, str]:
+    """Subject and body in one language: the worker knows no customer's choice,
+    so the mail says it in Japanese, then in English."""
+    with translation.override(language):
+        subject = _("【〇〇銀行】所得情報の取得が完了しました")
+        body = _(
+            "マイナポータルからの所得情報の取得が完了しました。\n"
+            "次のページで内容をご確認のうえ、お申し込みを続けてください。\n\n"
+            "%(link)s\n\n〇〇銀行（デモ）"
+        ) % {"link": link}
+    return subject, body
 
 
 def _site_origin() -> str:

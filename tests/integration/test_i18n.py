@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from loans.models import DemoMail
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
 from tests.httpflow import WebFlow, csrf_of, field_value
@@ -44,6 +45,15 @@ def wait_until_waiting(timeout: float = 30) -> None:
     while not Retrieval.objects.filter(state=Retrieval.State.WAITING).exists():
         assert time.monotonic() < deadline, "the retrieval did not start waiting"
         time.sleep(0.3)
+
+
+def wait_for_mail(timeout: float = 10) -> DemoMail:
+    """The completion mail, which the worker sends just after the retrieval."""
+    deadline = time.monotonic() + timeout
+    while (mail := DemoMail.objects.first()) is None:
+        assert time.monotonic() < deadline, "no completion mail was sent"
+        time.sleep(0.3)
+    return mail
 
 
 def switch_language(http: requests.Session, site: str, language: str) -> None:
@@ -138,6 +148,15 @@ def test_the_flow_reads_in_english_with_amounts_and_dates_per_language(
     assert "円" not in english
     assert "Retrieved at" in english
     assert ENGLISH_DATETIME.search(english)
+
+    mail = wait_for_mail()
+    assert mail.subject == (
+        "【〇〇銀行】所得情報の取得が完了しました"
+        " / [XX Bank] Your income information has been retrieved"
+    )
+    assert mail.body.startswith("マイナポータルからの所得情報の取得が完了しました。")
+    assert "Your income information has been retrieved from Mynaportal." in mail.body
+    assert mail.body.count(status.url.split("/mynaportal/")[0]) == 2
 
 
 def test_a_callback_error_reads_in_english(flow_signed_in: WebFlow) -> None:
