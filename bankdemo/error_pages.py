@@ -1,4 +1,4 @@
-"""The error pages of both sites: 400, 403, a failed CSRF check, 404 and 500.
+"""The error pages of both sites: 400, 403, a failed CSRF check, 404, 405 and 500.
 
 Each site names its own page in ``ERROR_PAGE_TEMPLATE`` (the bank's look or the
 simulator's), so that no visitor ever sees Django's default pages. The texts
@@ -6,6 +6,7 @@ are the sites' own and translated like every other page.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -57,6 +58,35 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         _("ページが見つかりません"),
         _("お探しのページは見つかりませんでした。URL が正しいかご確認ください。"),
     )
+
+
+def method_not_allowed(request: HttpRequest) -> HttpResponse:
+    """405: a page that only takes a form's POST, opened by its address."""
+    return _page(
+        request,
+        405,
+        _("この操作はできません"),
+        _("このページは直接開くことができません。画面のボタンから操作してください。"),
+    )
+
+
+class MethodNotAllowedPage:
+    """Middleware: Django's 405 (require_POST and the like) has no body at all;
+    a browser gets the site's page instead. API clients, which do not ask for
+    HTML, keep the bare answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        wants_html = "text/html" in request.headers.get("Accept", "")
+        if response.status_code != 405 or response.content or not wants_html:
+            return response
+
+        page = method_not_allowed(request)
+        page["Allow"] = response.get("Allow", "")
+        return page
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -309,6 +309,29 @@ def test_error_pages_are_each_sites_own(
     assert "Django" not in forged.text
 
 
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_form_only_page_opened_by_its_address_shows_each_sites_page(
+    flow_signed_in: WebFlow, language: str
+) -> None:
+    flow = in_language(flow_signed_in, language)
+    english = language == "en"
+    html = {"Accept": "text/html,application/xhtml+xml"}
+
+    bank = flow.http.get(f"{flow.bank}/demo/normal/", headers=html)
+    portal = flow.http.get(f"{flow.portal}/control/clock", headers=html)
+    api = flow.http.get(f"{flow.portal}/control/clock")
+
+    assert bank.status_code == 405
+    assert bank.headers["Allow"] == "POST"
+    assert_page(bank.text, language, "XX Bank" if english else "〇〇銀行")
+    assert (
+        "This page cannot be opened directly" if english else "直接開くことができません"
+    ) in bank.text
+    assert portal.status_code == 405
+    assert 'class="portal-header"' in portal.text
+    assert (api.status_code, api.content) == (405, b"")  # not a browser: as it was
+
+
 def test_the_portal_refuses_an_unpushed_request_in_english(
     bank: str, portal: Portal
 ) -> None:
