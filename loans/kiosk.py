@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -61,6 +62,9 @@ def start(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
 def service(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
     """② the service to submit the income to."""
     if request.method == "POST" and request.POST.get("service") in SERVICES.values:
+        stop = kiosk_flow.stop_by_calendar(timezone.now())
+        if stop is not None:
+            return _stopped(request, stop)
         kiosk_flow.wipe(request.session)
         fresh = {"seen": entry["seen"], "service": request.POST["service"]}
         kiosk_flow.save(request.session, fresh)
@@ -153,19 +157,21 @@ def retrieving(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
     if status.completed:
         return redirect("loans:kiosk-confirm")
     if status.state == "waiting":
-        return _stopped(request, status)
+        return _stopped(request, kiosk_flow.stop_of(status))
     if not status.in_progress:
         return _failed(request, status.error_code or status.state)
     return _screen(request, "retrieving", {"refresh": True})
 
 
-def _stopped(request: HttpRequest, status: mynaportal.RetrievalStatus) -> HttpResponse:
+def _stopped(request: HttpRequest, stop: kiosk_flow.Stop) -> HttpResponse:
+    """Told in plain words with the time it is back; the kiosk does not wait."""
+    discarded = bool(kiosk_flow.state(request.session).get("retrieval"))
     kiosk_flow.wipe(request.session)
-    server = catalog.SERVERS.get(status.blocked_server)
     context = {
-        "server": server,
-        "reason": status.blocked_reason,
-        "resume_at": status.resume_at,
+        "discarded": discarded,
+        "server": stop.server,
+        "reason": stop.reason,
+        "resume_at": stop.resume_at,
         "web_url": request.build_absolute_uri(reverse("loans:apply")),
     }
     return _screen(request, "stopped", context)

@@ -9,19 +9,21 @@ is dropped and any retrieval is discarded at the portal and here.
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from loans import services
 from loans.models import KioskApplication
-from mynaportal import catalog
+from mynaportal import catalog, schedule
 from mynaportal.client import api as mynaportal
 
 SESSION_KEY = "kiosk"
+TM_CODES = [catalog.LOCAL_TAX_TM_CODE]
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
 
 # What the customer sees as the purpose of each service (△△△△ of Fig. 3.3-3).
@@ -66,6 +68,39 @@ def pending_consent(entry: dict[str, Any]) -> mynaportal.KioskConsent | None:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A server the retrieval needs is stopped (§2.5): which, why, until when."""
+
+    server: catalog.Server | None
+    reason: str
+    resume_at: datetime | None
+
+
+def stop_by_calendar(at: datetime) -> Stop | None:
+    """A stop the operating calendar already knows, before any card is read.
+
+    The portal's own answer still decides later (its clock may differ); this
+    only spares the customer a PIN when the answer is certain to be "later".
+    """
+    blocking = schedule.blocking_servers(TM_CODES, at)
+    if not blocking:
+        return None
+
+    state = schedule.server_state(blocking[0], at)
+    try:
+        resume_at = schedule.next_operating(TM_CODES, at)
+    except LookupError:
+        resume_at = None
+    return Stop(catalog.SERVERS.get(state.code), str(state.reason), resume_at)
+
+
+def stop_of(status: mynaportal.RetrievalStatus) -> Stop:
+    """The stop the portal reported for a retrieval it could not serve now."""
+    server = catalog.SERVERS.get(status.blocked_server)
+    return Stop(server, status.blocked_reason, status.resume_at)
+
+
+@dataclass(frozen=True)
 class ShownRecord:
     """The latest local-tax record as 情報提供可否の確認 lists it (Fig. 3.3-6)."""
 
@@ -102,15 +137,19 @@ def hand_over(service: str, status: mynaportal.RetrievalStatus) -> KioskApplicat
     if shown is None:
         raise ValueError("The record has no income to hand over")
 
-    with transaction.atomic():
-        application = KioskApplication.objects.create(
-            reference=_new_reference(),
-            service=service,
-            annual_income_man_yen=shown.income.man_yen,
-            income_taxable_year=shown.income.taxable_year,
-            income_fetched_at=status.completed_at,
-            income_retrieval_id=status.id,
-        )
+    try:
+        with transaction.atomic():
+            application = KioskApplication.objects.create(
+                reference=_new_reference(),
+                service=service,
+                annual_income_man_yen=shown.income.man_yen,
+                income_taxable_year=shown.income.taxable_year,
+                income_fetched_at=status.completed_at,
+                income_retrieval_id=status.id,
+            )
+    except IntegrityError:
+        # 「確認」 pressed twice at once: the first press handed it over.
+        return KioskApplication.objects.get(income_retrieval_id=status.id)
     # Only the income the service needs is kept; the record itself goes now.
     mynaportal.discard_kiosk_retrieval(status.id)
     return application

@@ -117,7 +117,8 @@ class KioskApplication(models.Model):
     annual_income_man_yen = models.PositiveIntegerField(_("年収（万円）"))
     income_taxable_year = models.PositiveSmallIntegerField()
     income_fetched_at = models.DateTimeField(null=True, blank=True)
-    income_retrieval_id = models.UUIDField()
+    # One retrieval hands over once, even if 「確認」 is pressed twice at once.
+    income_retrieval_id = models.UUIDField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

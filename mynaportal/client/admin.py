@@ -5,6 +5,7 @@ from mynaportal.client.models import Retrieval
 DETAIL_FIELDS = (
     "id",
     "owner",
+    "channel",
     "state",
     "tm_codes",
     "condition",
@@ -29,6 +30,7 @@ class RetrievalAdmin(admin.ModelAdmin[Retrieval]):
     list_display = [
         "created_at",
         "owner",
+        "channel",
         "state",
         "blocked_server",
         "resume_at",
@@ -36,7 +38,7 @@ class RetrievalAdmin(admin.ModelAdmin[Retrieval]):
         "attempts",
         "error_code",
     ]
-    list_filter = ["state", "blocked_server"]
+    list_filter = ["state", "channel", "blocked_server"]
     fields = DETAIL_FIELDS
     readonly_fields = DETAIL_FIELDS
     date_hierarchy = "created_at"

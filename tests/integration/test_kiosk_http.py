@@ -6,12 +6,15 @@ left idle past the timeout.
 """
 
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
 import requests
 
+from loans import kiosk_flow
 from loans.models import KioskApplication
+from mynaportal import schedule
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
 from tests.httpflow import csrf_of
@@ -121,3 +124,21 @@ def test_a_malformed_pin_is_refused_without_touching_the_card(kiosk: Kiosk) -> N
     assert answer.status_code == 400
     assert 'data-testid="pin-error"' in answer.text
     assert kiosk.post("/kiosk/pin/", pin="2345").status_code == 302
+
+
+def test_a_stop_the_calendar_knows_is_told_before_any_card_is_read(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third_saturday = datetime(2026, 12, 19, 23, tzinfo=schedule.JST)
+    calendar = kiosk_flow.stop_by_calendar
+    monkeypatch.setattr(
+        kiosk_flow, "stop_by_calendar", lambda at: calendar(third_saturday)
+    )
+
+    answer = kiosk.post("/kiosk/service/", service="housing_loan")
+
+    assert answer.status_code == 200
+    assert 'data-testid="kiosk-stopped"' in answer.text
+    assert "2026年12月21日 00:00" in answer.text
+    assert "/loans/apply/" in answer.text
+    assert kiosk.get("/kiosk/consent/").headers["Location"] == "/kiosk/"
