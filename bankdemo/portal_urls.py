@@ -7,8 +7,8 @@ urlpatterns = [
     path("", include("mynaportal.simulator.urls")),
 ]
 
-# The site's own pages, not Django's defaults (bankdemo.error_pages).
-handler400 = "bankdemo.error_pages.bad_request"
-handler403 = "bankdemo.error_pages.permission_denied"
-handler404 = "bankdemo.error_pages.page_not_found"
-handler500 = "bankdemo.error_pages.server_error"
+# The site's own pages, not Django's defaults (sitewide.error_pages).
+handler400 = "sitewide.error_pages.bad_request"
+handler403 = "sitewide.error_pages.permission_denied"
+handler404 = "sitewide.error_pages.page_not_found"
+handler500 = "sitewide.error_pages.server_error"

@@ -36,7 +36,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "bankdemo.error_pages.MethodNotAllowedPage",
+    "sitewide.error_pages.MethodNotAllowedPage",
 ]
 
 TEMPLATES = [
@@ -50,7 +50,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "libraries": {"bilingual": "bankdemo.bilingual"},
+            "libraries": {"bilingual": "sitewide.bilingual"},
         },
     },
 ]
@@ -90,7 +90,7 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 # Each site's own page for a failed CSRF check, as for 400/403/404/500.
-CSRF_FAILURE_VIEW = "bankdemo.error_pages.csrf_failure"
+CSRF_FAILURE_VIEW = "sitewide.error_pages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -356,7 +356,7 @@ def test_the_simulators_500_page_is_its_own(
     script = (
         "from django.test import RequestFactory\n"
         "from django.utils import translation\n"
-        "from bankdemo.error_pages import server_error\n"
+        "from sitewide.error_pages import server_error\n"
         f"translation.activate({language!r})\n"
         "request = RequestFactory().get('/oauth/consent', HTTP_HOST='127.0.0.1')\n"
         "answer = server_error(request)\n"

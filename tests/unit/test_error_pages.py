@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import translation
 
-from bankdemo import error_pages
+from sitewide import error_pages
 
 
 class BrokenUser:
