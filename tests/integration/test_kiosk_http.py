@@ -142,3 +142,10 @@ def test_a_stop_the_calendar_knows_is_told_before_any_card_is_read(
     assert "2026年12月21日 00:00" in answer.text
     assert "/loans/apply/" in answer.text
     assert kiosk.get("/kiosk/consent/").headers["Location"] == "/kiosk/"
+
+
+def test_the_demo_guide_leads_to_the_kiosk(kiosk: Kiosk) -> None:
+    guide = kiosk.get("/demo/")
+
+    assert 'data-testid="demo-kiosk"' in guide.text
+    assert 'href="/kiosk/"' in guide.text
