@@ -59,6 +59,8 @@ def wipe(session: SessionBase) -> None:
     """取消, the end, or the idle timeout: forget everything, discard the data."""
     entry = session.get(SESSION_KEY)
     session.pop(SESSION_KEY, None)
+    # The next customer gets a session key of their own.
+    session.cycle_key()
     if isinstance(entry, dict) and entry.get("retrieval"):
         mynaportal.discard_kiosk_retrieval(entry["retrieval"])
 
