@@ -47,8 +47,13 @@ def kiosk_at(browser: Browser) -> Iterator[Callable[[ViewportSize], Page]]:
         context.close()
 
 
-def walk_to_the_pin_pad(page: Page, bank: str, holder: str) -> None:
+def walk_to_the_pin_pad(
+    page: Page, bank: str, holder: str, *, shots: bool = False
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{bank}/kiosk/")
+    if shots:
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-start.png"))
     page.get_by_role("link", name="マイナポータルからの情報提出").tap()
     expect(page.get_by_test_id("kiosk-title")).to_have_text("マイナポータル連携")
     page.get_by_role("button", name="住宅ローンサービスへの所得情報の提出").tap()
@@ -56,8 +61,15 @@ def walk_to_the_pin_pad(page: Page, bank: str, holder: str) -> None:
     expect(page.get_by_test_id("kiosk-title")).to_have_text("本人同意と本人確認")
     expect(page.get_by_test_id("kiosk-consent-lead")).to_have_text(CONSENT_LEAD)
     expect(page.get_by_test_id("kiosk-consent-items")).to_have_text("地方税関係情報")
+    if shots:
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-consent.png"))
     page.get_by_role("button", name="確認", exact=True).tap()
 
+    expect(page.get_by_test_id("kiosk-title")).to_have_text(
+        "マイナンバーカードの読み取り"
+    )
+    if shots:
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-card.png"))
     page.get_by_role("button", name=f"{holder} のカード").tap()
     expect(page.get_by_test_id("kiosk-title")).to_have_text("パスワード入力")
 
@@ -69,8 +81,8 @@ def tap_pin(page: Page, pin: str) -> None:
     page.get_by_test_id("pin-ok").tap()
 
 
-def reach_the_confirm_screen(page: Page, bank: str) -> None:
-    walk_to_the_pin_pad(page, bank, "鈴木 一郎")
+def reach_the_confirm_screen(page: Page, bank: str, *, shots: bool = False) -> None:
+    walk_to_the_pin_pad(page, bank, "鈴木 一郎", shots=shots)
     tap_pin(page, "2345")
     expect(page.get_by_test_id("kiosk-title")).to_have_text(
         "情報提供可否の確認", timeout=30_000
@@ -81,7 +93,7 @@ def test_the_resident_of_fig_3_3_confirms_and_the_application_holds_650(
     bank: str, portal: Portal, kiosk_at: Callable[[ViewportSize], Page]
 ) -> None:
     page = kiosk_at(PORTRAIT)
-    reach_the_confirm_screen(page, bank)
+    reach_the_confirm_screen(page, bank, shots=True)
 
     expect(page.get_by_test_id("item-taxable_year")).to_have_text("2022")
     expect(page.get_by_test_id("item-salary_revenue")).to_have_text("6,000,000円")
