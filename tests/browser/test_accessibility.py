@@ -137,6 +137,7 @@ def sign_in(page: Page, bank: str, audit: Audit) -> None:
     page.locator("input[name=login]").fill("hanako@example.com")
     page.locator("input[name=password]").fill("not-the-password")
     page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("alert")).to_have_text("入力内容を確認してください。")
     audit.check(page, "login-wrong-password")
     page.locator("input[name=password]").fill(CUSTOMER_PASSWORD)
     page.locator("main form button[type=submit]").click()
