@@ -20,7 +20,7 @@ MESSAGES_OPTIONS := --locale en --add-location file --no-obsolete \
 	--ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*' \
 	--ignore 'node_modules/*' --ignore 'examples/*' --ignore 'bench/*' --ignore 'docs/*'
 
-.PHONY: demo simulator setup seed test check browser axe lint typecheck deploy-check clean bench
+.PHONY: demo simulator setup seed test check browser nginx axe lint typecheck deploy-check clean bench
 .PHONY: gettext messages compilemessages
 
 $(STAMP): pyproject.toml
@@ -54,7 +54,7 @@ simulator: $(STAMP) compilemessages
 	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
 
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
-test: $(STAMP) browser compilemessages axe lint typecheck deploy-check
+test: $(STAMP) browser nginx compilemessages axe lint typecheck deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest
@@ -81,6 +81,18 @@ browser:
 		else \
 			echo "Chromium and fonts-noto-cjk are needed for the browser tests:" >&2; \
 			echo "  sudo apt-get install -y chromium fonts-noto-cjk" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+## Debian's nginx, for the mutual-TLS tests (tests/security/test_mutual_tls.py):
+## it terminates TLS in front of the simulator as deployed.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+		else \
+			echo "nginx is needed for the mutual-TLS tests: sudo apt-get install -y nginx" >&2; \
 			exit 1; \
 		fi; \
 	fi

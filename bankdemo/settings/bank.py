@@ -110,6 +110,12 @@ MYNAPORTAL_CLIENT_KEYS_FILE = env_str(
     "MYNAPORTAL_CLIENT_KEYS_FILE", str(VAR_DIR / "keys" / "bank-client.jwks.json")
 )
 MYNAPORTAL_TIMEOUT_SECONDS = env_int("MYNAPORTAL_TIMEOUT_SECONDS", 10, minimum=1)
+# Mutual TLS with the portal (guideline §4.2): the bank's client certificate
+# and key, and the CA that signed the portal's server certificate. Empty: plain
+# HTTP to a local simulator (`make demo`).
+MYNAPORTAL_TLS_CLIENT_CERT_FILE = env_str("MYNAPORTAL_TLS_CLIENT_CERT_FILE", "")
+MYNAPORTAL_TLS_CLIENT_KEY_FILE = env_str("MYNAPORTAL_TLS_CLIENT_KEY_FILE", "")
+MYNAPORTAL_TLS_CA_FILE = env_str("MYNAPORTAL_TLS_CA_FILE", "")
 MYNAPORTAL_MAX_ATTEMPTS = env_int("MYNAPORTAL_MAX_ATTEMPTS", 8, minimum=1)
 # Longer than a task's hard time limit (90 s), so a live worker never loses it.
 MYNAPORTAL_LEASE_SECONDS = env_int("MYNAPORTAL_LEASE_SECONDS", 120, minimum=1)

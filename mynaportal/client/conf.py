@@ -52,3 +52,15 @@ def card_reader_url() -> str:
     """The kiosk's card reader; unset, the simulator's virtual one at the issuer."""
     configured = str(getattr(settings, "MYNAPORTAL_CARD_READER_URL", "") or "")
     return configured.rstrip("/") or issuer() + "/api/v1/card-reader"
+
+
+def tls_client_certificate() -> tuple[str, str] | None:
+    """The bank's TLS client certificate and key files, for mutual TLS."""
+    certificate = str(getattr(settings, "MYNAPORTAL_TLS_CLIENT_CERT_FILE", ""))
+    key = str(getattr(settings, "MYNAPORTAL_TLS_CLIENT_KEY_FILE", ""))
+    return (certificate, key) if certificate and key else None
+
+
+def tls_verify() -> str | bool:
+    """The CA file that signs the portal's server certificate, or the system's."""
+    return str(getattr(settings, "MYNAPORTAL_TLS_CA_FILE", "")) or True

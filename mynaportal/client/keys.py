@@ -10,6 +10,7 @@ from mynaportal.client import conf
 
 SIGNING_ALGORITHM = "ES256"
 ENCRYPTION_ALGORITHM = "ECDH-ES+A256KW"
+USES = ("sig", "enc")
 
 
 def generate_client_keys(path: Path) -> bool:
@@ -17,17 +18,48 @@ def generate_client_keys(path: Path) -> bool:
     if path.exists():
         return False
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(path, _new_pair())
+    return True
+
+
+def rotate_client_keys(path: Path) -> list[str]:
+    """Put a new signing and encryption key first; the old ones stay.
+
+    The overlap: assertions are signed with the new key at once, while
+    results the portal still seals to an old encryption key keep opening.
+    Register the new public JWKS with the portal, then ``retire_old_keys``
+    once nothing can still be sealed to the old key. Returns the new kids.
+    """
+    pair = _new_pair()
+    _write(path, [*pair, *json.loads(path.read_text())["keys"]])
+    return [str(key["kid"]) for key in pair]
+
+
+def retire_old_keys(path: Path) -> int:
+    """Keep only the newest key of each use (the end of the overlap window)."""
+    keys = json.loads(path.read_text())["keys"]
+    kept = [next(key for key in keys if key.get("use") == use) for use in USES]
+    _write(path, kept)
+    return len(keys) - len(kept)
+
+
+def _new_pair() -> list[dict[str, Any]]:
     signing = ECKey.generate_key(
         "P-256", parameters={"use": "sig", "alg": SIGNING_ALGORITHM}, auto_kid=True
     )
     encryption = ECKey.generate_key(
         "P-256", parameters={"use": "enc", "alg": ENCRYPTION_ALGORITHM}, auto_kid=True
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    keys = [signing.as_dict(private=True), encryption.as_dict(private=True)]
-    path.write_text(json.dumps({"keys": keys}, indent=2))
-    path.chmod(0o600)
-    return True
+    return [signing.as_dict(private=True), encryption.as_dict(private=True)]
+
+
+def _write(path: Path, keys: list[dict[str, Any]]) -> None:
+    """Replace the file in one step, so no reader sees half of it."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(json.dumps({"keys": keys}, indent=2))
+    fresh.chmod(0o600)
+    fresh.replace(path)
 
 
 def _key_set() -> KeySet:
@@ -35,6 +67,7 @@ def _key_set() -> KeySet:
 
 
 def _newest(use: str) -> Any:
+    # The file lists keys newest first (``rotate_client_keys``).
     keys = [key for key in _key_set().keys if key.get("use") == use]
     if not keys:
         raise RuntimeError(f"The client key file has no '{use}' key")

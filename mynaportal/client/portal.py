@@ -233,7 +233,15 @@ class PortalSession:
         started = time.monotonic()
         try:
             response = self.http.request(
-                method, url, timeout=conf.timeout(), allow_redirects=False, **kwargs
+                method,
+                url,
+                timeout=conf.timeout(),
+                allow_redirects=False,
+                # Mutual TLS: the bank's certificate out, the portal's checked
+                # (§4.2). Per call: REQUESTS_CA_BUNDLE overrides a session's.
+                cert=conf.tls_client_certificate(),
+                verify=conf.tls_verify(),
+                **kwargs,
             )
         except requests.RequestException as error:
             self._note(name, 0, started, {"error": type(error).__name__})

@@ -238,7 +238,14 @@ def _with_access_token(retrieval: Retrieval, session: PortalSession, call: Any) 
         if error.code != "invalid_token":
             raise
     _refresh(retrieval, session)
-    return call(sealing.unseal(retrieval.access_token_sealed))
+
+    try:
+        return call(sealing.unseal(retrieval.access_token_sealed))
+    except PermanentPortalError as error:
+        # A fresh token refused too: the consent is gone; never loop (R24).
+        if error.code == "invalid_token":
+            raise PermanentPortalError("consent_again") from None
+        raise
 
 
 def _refresh(retrieval: Retrieval, session: PortalSession) -> None:

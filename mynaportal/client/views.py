@@ -4,7 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from mynaportal import catalog
-from mynaportal.client import authorization, retention, retrieve, tasks
+from mynaportal.client import authorization, keys, retention, retrieve, tasks
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import PortalError
 
@@ -120,6 +120,12 @@ def _owned(request: HttpRequest, retrieval_id: str) -> Retrieval:
     if retrieval is None:
         raise Http404
     return retrieval
+
+
+@require_GET
+def jwks(request: HttpRequest) -> HttpResponse:
+    """The bank's public keys, for the portal's ``jwks_uri``: rotation in one step."""
+    return JsonResponse(keys.public_jwks())
 
 
 @csrf_exempt

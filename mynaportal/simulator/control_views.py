@@ -6,6 +6,7 @@ loopback by default and holds synthetic personas only, so the controls are open.
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -95,8 +96,11 @@ def _fault(command: dict[str, Any]) -> dict[str, Any]:
 
 def _keys(command: dict[str, Any]) -> dict[str, Any]:
     """Rotate the signing key; the old one stays published until retired (S16)."""
+    overlap = command.get("overlap_seconds")
+    if overlap is not None and not (isinstance(overlap, int) and overlap >= 0):
+        raise control.ControlError("overlap_seconds must be a whole number, 0 or more")
     if command.get("rotate") is True:
-        keys.rotate_signing_key()
+        keys.rotate_signing_key(None if overlap is None else timedelta(seconds=overlap))
     elif command.get("retire_old") is True:
         keys.retire_old_keys()
     else:

@@ -1,10 +1,12 @@
 """The portal's signing keys and its published JWKS."""
 
+from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 from joserfc.jwk import ECKey
 
+from mynaportal.simulator import clock
 from mynaportal.simulator.models import SigningKey
 
 SIGNING_ALGORITHM = "ES256"
@@ -19,13 +21,27 @@ def ensure_signing_key() -> SigningKey:
     return rotate_signing_key()
 
 
-def rotate_signing_key() -> SigningKey:
-    """Create a new signing key; older keys stay published until retired."""
+def rotate_signing_key(overlap: timedelta | None = None) -> SigningKey:
+    """Create a new signing key; older keys stay published until retired.
+
+    With ``overlap``, they are retired by themselves when it has passed (on
+    the simulator's clock): long enough for every client to refetch the JWKS.
+    """
     jwk = ECKey.generate_key(
         "P-256", parameters={"use": "sig", "alg": SIGNING_ALGORITHM}, auto_kid=True
     )
     private = jwk.as_dict(private=True)
+    older = _published().values_list("pk", flat=True)
+    if overlap is not None:
+        SigningKey.objects.filter(pk__in=list(older)).update(
+            retired_at=clock.now() + overlap
+        )
     return SigningKey.objects.create(kid=str(private["kid"]), private_jwk=private)
+
+
+def _published() -> QuerySet[SigningKey]:
+    now = clock.now()
+    return SigningKey.objects.filter(Q(retired_at=None) | Q(retired_at__gt=now))
 
 
 def current_signing_key() -> ECKey:
@@ -36,8 +52,7 @@ def current_signing_key() -> ECKey:
 def public_jwks() -> dict[str, Any]:
     """Return every unretired key's public half, newest first."""
     keys = [
-        ECKey.import_key(key.private_jwk).as_dict(private=False)
-        for key in SigningKey.objects.filter(retired_at__isnull=True)
+        ECKey.import_key(key.private_jwk).as_dict(private=False) for key in _published()
     ]
     return {"keys": keys}
 
@@ -45,8 +60,4 @@ def public_jwks() -> dict[str, Any]:
 def retire_old_keys() -> int:
     """Stop publishing every key but the newest (the end of an overlap window)."""
     newest = ensure_signing_key()
-    return (
-        SigningKey.objects.filter(retired_at__isnull=True)
-        .exclude(pk=newest.pk)
-        .update(retired_at=timezone.now())
-    )
+    return _published().exclude(pk=newest.pk).update(retired_at=clock.now())

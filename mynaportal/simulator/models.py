@@ -212,6 +212,8 @@ class Token(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # RFC 8705: the x5t#S256 of the client certificate it is bound to, if any.
+    certificate_thumbprint = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.kind} token {self.pk}"

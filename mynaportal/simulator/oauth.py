@@ -219,6 +219,9 @@ def _requested_information(
 
 def pushed_request_for(client_id: str, request_uri: str) -> PushedRequest:
     """Return the live pushed request a browser arrives with, or raise."""
+    if "\x00" in client_id:
+        # PostgreSQL text cannot hold NUL: no client id has one.
+        raise OAuthError("invalid_request_uri", "Unknown request_uri for this client")
     pushed = (
         PushedRequest.objects.select_related("client")
         .filter(request_uri_hash=digest(request_uri), client__client_id=client_id)
@@ -251,8 +254,26 @@ def issue_code(pushed: PushedRequest, persona: Persona) -> str:
     return code
 
 
+class _CodeReplayed(Exception):
+    def __init__(self, grant: Grant | None) -> None:
+        super().__init__("replayed")
+        self.grant = grant
+
+
 def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
     """Redeem an authorization code (IF001-03) for tokens and an ID token."""
+    try:
+        return _redeem(client, params)
+    except _CodeReplayed as replayed:
+        # Outside the redemption's transaction, so that its rollback cannot
+        # undo the revocation (S8).
+        _revoke_grant(replayed.grant)
+        raise OAuthError(
+            "invalid_grant", "Authorization code was already used"
+        ) from None
+
+
+def _redeem(client: Client, params: dict[str, str]) -> dict[str, Any]:
     with transaction.atomic():
         code = (
             AuthorizationCode.objects.select_for_update()
@@ -263,8 +284,7 @@ def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
         if code is None or code.pushed_request.client_id != client.pk:
             raise OAuthError("invalid_grant", "Unknown authorization code")
         if code.used_at is not None:
-            _revoke_grant(code.grant)
-            raise OAuthError("invalid_grant", "Authorization code was already used")
+            raise _CodeReplayed(code.grant)
         if code.expires_at <= clock.now():
             raise OAuthError("invalid_grant", "Authorization code has expired")
 

@@ -33,6 +33,7 @@ from mynaportal.simulator import (
     identity,
     inspector,
     jpki,
+    mtls,
     oauth,
     scenario,
 )
@@ -157,6 +158,7 @@ def par(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     trace["request"] = inspector.masked_params(params)
     trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
     client = oauth.authenticate_client(params)
+    mtls.authenticate(request, client)
     try:
         names = scenario.parse(request.headers.get(scenario.HEADER, ""))
     except scenario.ScenarioError as error:
@@ -176,6 +178,7 @@ def token(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     trace["flow_key"] = oauth.flow_of_token_request(params)
     trace["request"] = inspector.masked_params(params)
     client = oauth.authenticate_client(params)
+    thumbprint = mtls.authenticate(request, client)
 
     grant_type = params.get("grant_type")
     if grant_type == "authorization_code":
@@ -185,7 +188,7 @@ def token(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     else:
         raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
     trace["id_token"] = inspector.decoded(answer.get("id_token", ""))
-    return answer
+    return mtls.bind(answer, thumbprint)
 
 
 @json_endpoint("revoke")
@@ -195,14 +198,19 @@ def revoke(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     trace["flow_key"] = oauth.flow_of_token_request(
         {"refresh_token": params.get("token", "")}
     )
-    oauth.revoke(oauth.authenticate_client(params), params)
+    client = oauth.authenticate_client(params)
+    mtls.authenticate(request, client)
+    oauth.revoke(client, params)
     return {}
 
 
 def _bearer_grant(request: HttpRequest) -> Any:
     if "access_token" in request.GET or "access_token" in request.POST:
         raise oauth.OAuthError("invalid_request", "Tokens go in the header only")
-    return oauth.grant_for_access_token(request.headers.get("Authorization", ""))
+    header = request.headers.get("Authorization", "")
+    grant = oauth.grant_for_access_token(header)
+    mtls.check_binding(request, header.partition(" ")[2].strip())
+    return grant
 
 
 @json_endpoint("request")
@@ -438,6 +446,7 @@ def kiosk_consent(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]
     trace["request"] = inspector.masked_params(params)
     trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
     client = oauth.authenticate_client(params)
+    mtls.authenticate(request, client)
 
     handle, challenge = oauth.accept_kiosk_consent(
         client, params, flow_key=trace["flow_key"]
