@@ -466,6 +466,7 @@ def kiosk_identity(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any
         {k: v for k, v in params.items() if k not in {"certificate", "signature"}}
     )
     client = oauth.authenticate_client(params)
+    thumbprint = mtls.authenticate(request, client)
     kiosk = oauth.kiosk_request_for(client, params.get("kiosk_request", ""))
     trace["flow_key"] = kiosk.flow_key
 
@@ -475,7 +476,7 @@ def kiosk_identity(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any
     )
     answer = oauth.complete_kiosk_identity(kiosk, response)
     trace["id_token"] = inspector.decoded(answer["id_token"])
-    return answer
+    return mtls.bind(answer, thumbprint)
 
 
 CARD_READER_ERRORS = {"wrong_pin": 403, "card_locked": 403, "unknown_card": 404}
