@@ -8,6 +8,7 @@ subject is an opaque reference and never the holder's name.
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -168,7 +169,10 @@ def _new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=PUBLIC_EXPONENT, key_size=KEY_SIZE)
 
 
+@lru_cache(maxsize=256)
 def _load_rsa_private_key(key_pem: str) -> rsa.RSAPrivateKey:
+    """Parse a key once per process: checking an RSA key costs more than a
+    signature, and every card-and-PIN step signs (BENCHMARKS.md)."""
     key = serialization.load_pem_private_key(key_pem.encode(), password=None)
 
     if not isinstance(key, rsa.RSAPrivateKey):
