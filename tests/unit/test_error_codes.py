@@ -104,6 +104,11 @@ def _named_code_sets(node: ast.Assign | ast.AnnAssign) -> set[str]:
     keys = {_string(t.slice) for t in targets if isinstance(t, ast.Subscript)}
     if "error" in keys and (text := _string(value)):
         return {text}
+    # error = "invalid_token" if status == 401 else "temporarily_unavailable"
+    if "error" in names and isinstance(value, ast.IfExp):
+        return {
+            text for branch in (value.body, value.orelse) if (text := _string(branch))
+        }
     if "PORTAL_ERRORS" in names and isinstance(value, ast.Dict):
         return {text for key in value.keys if (text := _string(key))}
     if "VERIFICATION_ERROR_CODES" in names and isinstance(value, ast.Call):
