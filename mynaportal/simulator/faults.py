@@ -85,14 +85,22 @@ def apply(endpoint: str, header: str = "") -> HttpResponse | None:
         return HttpResponse(b'{"status": "compl', content_type="application/json")
 
     status = int(fault.value)
-    # A 401 says what a real resource server would: the token is not valid
-    # (RFC 6750 §3.1), so a client can be tested on its refresh (R24).
-    error = "invalid_token" if status == 401 else "temporarily_unavailable"
-    response = JsonResponse(
-        {"error": error, "error_description": "Injected fault"}, status=status
-    )
     if status == 401:
-        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return _invalid_token()
+
+    response = JsonResponse(
+        {"error": "temporarily_unavailable", "error_description": "Injected fault"},
+        status=status,
+    )
     if status in {429, 503}:
         response["Retry-After"] = "1"
+    return response
+
+
+def _invalid_token() -> HttpResponse:
+    """What a real resource server says (RFC 6750 §3.1), to test a refresh (R24)."""
+    response = JsonResponse(
+        {"error": "invalid_token", "error_description": "Injected fault"}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return response

@@ -624,7 +624,7 @@ def test_s19_a_consent_revoked_at_the_portal_must_be_given_again(
     assert revoked["revoked"] >= 1
     assert data.status_code == 401
     assert refreshed.json()["error"] == "invalid_grant"
-    assert isinstance(noticed["delivered"], bool)
+    assert noticed["delivered"] is True
     assert data_call(portal, "request", again["access_token"], {}).status_code == 200
 
 
