@@ -5,6 +5,7 @@ The portal's signing key and the bank's client keys (its signing key for
 while a retrieval is still processing; it completes all the same.
 """
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +127,35 @@ def test_after_the_overlap_window_only_the_new_keys_remain_and_flows_work(
     assert len(portal_after) == 1
     assert portal_after < portal_during
     assert field_value(form.text, "annual_income_man_yen") == "567"
+
+
+def test_rotate_client_keys_adds_a_pair_first_and_retire_keeps_only_it(
+    tmp_path: Path, settings: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from mynaportal.client.keys import generate_client_keys
+
+    settings.MYNAPORTAL_CLIENT_KEYS_FILE = str(tmp_path / "bank.jwks.json")
+    generate_client_keys(tmp_path / "bank.jwks.json")
+    first = [key["kid"] for key in public_jwks()["keys"]]
+
+    call_command("rotate_client_keys", stdout=StringIO())
+    rotated = [key["kid"] for key in public_jwks()["keys"]]
+    call_command(
+        "rotate_client_keys",
+        "--retire",
+        "--public-jwks-out",
+        str(tmp_path / "public.json"),
+        stdout=StringIO(),
+    )
+    retired = [key["kid"] for key in public_jwks()["keys"]]
+
+    assert len(rotated) == 4
+    assert rotated[2:] == first
+    assert retired == rotated[:2]
+    written = (tmp_path / "public.json").read_text()
+    assert [key["kid"] for key in json.loads(written)["keys"]] == retired
+    assert '"d"' not in written
