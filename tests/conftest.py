@@ -105,6 +105,18 @@ def short_lived_connections() -> None:
     connections.settings["default"]["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(autouse=True)
+def sign_in_limits_reset() -> None:
+    """Start each test with allauth's sign-in rate limits at zero.
+
+    The suite signs in far more often than a person would (allauth allows 30
+    sign-ins a minute from one address); the limit itself is not under test.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def client_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bank's client keys for this test run, and their public JWKS file."""
