@@ -51,7 +51,8 @@ simulator: $(STAMP) compilemessages
 	$(PORTAL) $(BIN)/python manage.py migrate --verbosity 0
 	$(PORTAL) $(BIN)/python manage.py seed_portal
 	@echo "Simulator: http://127.0.0.1:$(PORTAL_PORT)/  (register a client at /control/clients/)"
-	$(PORTAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORTAL_PORT) --noreload
+	$(PORTAL) $(BIN)/gunicorn bankdemo.wsgi:application --bind 127.0.0.1:$(PORTAL_PORT) \
+		--workers 2 --timeout 150 --access-logfile -
 
 ## The whole suite: lint, types, migrations, unit, integration and browser tests.
 test: $(STAMP) browser nginx compilemessages axe lint typecheck deploy-check

@@ -3,11 +3,17 @@
 A fault applies to the next calls of one endpoint, as many times as asked.
 """
 
+import errno
+import socket
+import struct
 import time
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from mynaportal.simulator.models import Fault
 
@@ -19,8 +25,8 @@ def add(endpoint: object, kind: object, value: object, times: object) -> Fault:
     """Queue a fault; raise ValueError with a clear reason for bad input."""
     if endpoint not in ENDPOINTS:
         raise ValueError(f"endpoint must be one of {sorted(ENDPOINTS)}")
-    if kind not in {Fault.DELAY, Fault.STATUS, Fault.MALFORMED}:
-        raise ValueError("kind must be delay, status or malformed")
+    if kind not in {Fault.DELAY, Fault.STATUS, Fault.MALFORMED, Fault.RESET}:
+        raise ValueError("kind must be delay, status, malformed or reset")
     if not isinstance(value, int | float) or not 0 <= value <= 600:
         raise ValueError("value must be a number from 0 to 600")
     if not isinstance(times, int) or not 1 <= times <= 10_000:
@@ -57,22 +63,24 @@ HEADER = "X-Simulator-Fault"
 
 
 def from_header(value: str) -> Fault | None:
-    """A fault for this one request: ``503``, ``delay=5`` or ``malformed``."""
+    """A fault for this one request: ``503``, ``delay=5``, ``malformed``, ``reset``."""
     value = value.strip()
     if not value:
         return None
-    if value == Fault.MALFORMED:
-        return Fault(kind=Fault.MALFORMED)
+    if value in {Fault.MALFORMED, Fault.RESET}:
+        return Fault(kind=value)
     if value.startswith("delay="):
         seconds = value.removeprefix("delay=")
         if seconds.replace(".", "", 1).isdigit():
             return Fault(kind=Fault.DELAY, value=float(seconds))
     if value.isdigit() and 400 <= int(value) <= 599:
         return Fault(kind=Fault.STATUS, value=float(value))
-    raise ValueError(f"{HEADER} must be a status, delay=<seconds> or malformed")
+    raise ValueError(f"{HEADER} must be a status, delay=<seconds>, malformed or reset")
 
 
-def apply(endpoint: str, header: str = "") -> HttpResponse | None:
+def apply(
+    endpoint: str, header: str = "", environ: Mapping[str, Any] | None = None
+) -> HttpResponseBase | None:
     """Play this request's fault, or the endpoint's next queued one."""
     fault = from_header(header) or _take(endpoint)
     if fault is None:
@@ -83,6 +91,8 @@ def apply(endpoint: str, header: str = "") -> HttpResponse | None:
         return None
     if fault.kind == Fault.MALFORMED:
         return HttpResponse(b'{"status": "compl', content_type="application/json")
+    if fault.kind == Fault.RESET:
+        return _reset(environ or {})
 
     status = int(fault.value)
     if status == 401:
@@ -104,3 +114,34 @@ def _invalid_token() -> HttpResponse:
     )
     response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return response
+
+
+def _reset(environ: Mapping[str, Any]) -> HttpResponseBase:
+    """Drop the connection with a TCP reset, before any byte of an answer.
+
+    Only a server that hands the application its socket (gunicorn, which runs
+    the simulator in ``make demo``, ``make simulator`` and the tests) can do
+    this; elsewhere the answer is a 502 that says why.
+    """
+    connection = environ.get("gunicorn.socket")
+    if not isinstance(connection, socket.socket):
+        return JsonResponse(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "A reset needs the simulator under gunicorn",
+            },
+            status=502,
+        )
+    return StreamingHttpResponse(_cut(connection), status=502)
+
+
+def _cut(connection: socket.socket) -> Iterator[bytes]:
+    """Close the socket when the server starts on the answer's first byte.
+
+    A zero linger time makes close() send RST instead of FIN; the error raised
+    then tells gunicorn the connection is gone, so it writes nothing more.
+    """
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+    raise ConnectionResetError(errno.ECONNRESET, "Injected connection reset")
+    yield b""  # a generator, so that nothing runs before the server iterates

@@ -295,16 +295,19 @@ class ServerOverride(models.Model):
 
 
 class Fault(models.Model):
-    """A fault to inject on an endpoint (SECURITY S17): delay, status, bad JSON."""
+    """A fault to inject on an endpoint (SECURITY S17): delay, status, bad JSON,
+    a connection reset."""
 
     DELAY = "delay"
     STATUS = "status"
     MALFORMED = "malformed"
+    RESET = "reset"
     BAD_MESSAGE = "bad_message"
     KINDS = [
         (DELAY, DELAY),
         (STATUS, STATUS),
         (MALFORMED, MALFORMED),
+        (RESET, RESET),
         (BAD_MESSAGE, BAD_MESSAGE),
     ]
 

@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,16 +49,16 @@ JsonView = Callable[[HttpRequest, dict[str, Any]], dict[str, Any]]
 
 def json_endpoint(
     name: str, status: int = 200
-) -> Callable[[JsonView], Callable[[HttpRequest], HttpResponse]]:
+) -> Callable[[JsonView], Callable[[HttpRequest], HttpResponseBase]]:
     """Answer a back-channel POST as JSON, turning OAuth errors into their status.
 
     Faults queued for the endpoint (SECURITY S17) are played first.
     """
 
-    def decorate(view: JsonView) -> Callable[[HttpRequest], HttpResponse]:
+    def decorate(view: JsonView) -> Callable[[HttpRequest], HttpResponseBase]:
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest) -> HttpResponse:
+        def wrapper(request: HttpRequest) -> HttpResponseBase:
             started, trace = time.monotonic(), {"flow_key": ""}
             response = _answer(request, view, trace)
             flow_key = trace.pop("flow_key")
@@ -66,12 +67,14 @@ def json_endpoint(
 
         def _answer(
             request: HttpRequest, view: JsonView, trace: dict[str, Any]
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             if request.method != "POST":
                 return _error_json(oauth.OAuthError("invalid_request", "Use POST", 405))
 
             try:
-                injected = faults.apply(name, request.headers.get(faults.HEADER, ""))
+                injected = faults.apply(
+                    name, request.headers.get(faults.HEADER, ""), request.META
+                )
             except ValueError as error:
                 return _error_json(oauth.OAuthError("invalid_request", str(error)))
             if injected is not None:

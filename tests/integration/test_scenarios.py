@@ -240,6 +240,7 @@ def test_a_long_processing_is_polled_until_ready(
         {"kind": "status", "value": 429},
         {"kind": "status", "value": 503},
         {"kind": "malformed"},
+        {"kind": "reset"},
     ],
 )
 def test_a_transient_fault_is_retried_and_the_retrieval_completes(

@@ -562,6 +562,24 @@ def test_s17_faults_on_demand_answer_the_next_call_then_stop(
     assert plain.status_code == 200
 
 
+def test_s17_a_connection_reset_on_demand(
+    portal: Portal, bank_client: Provider
+) -> None:
+    access = bank_client.tokens()["access_token"]
+    control(portal, "faults", {"endpoint": "request", "kind": "reset"})
+
+    with pytest.raises(requests.ConnectionError):
+        data_call(portal, "request", access, {})
+    with pytest.raises(requests.ConnectionError):
+        requests.post(
+            f"{portal.url}/request",
+            headers={"Authorization": f"Bearer {access}", "X-Simulator-Fault": "reset"},
+            json={},
+            timeout=10,
+        )
+    assert data_call(portal, "request", access, {}).status_code == 200
+
+
 def test_s17_a_hang_and_a_long_processing_on_demand(
     portal: Portal, bank_client: Provider
 ) -> None:
@@ -683,7 +701,8 @@ def test_s21_loopback_by_default_and_no_individual_number_can_be_real() -> None:
     numbers = [invalid_individual_number(spec.slug) for spec in DEMO_PERSONAS]
 
     assert urlsplit(default).hostname == "127.0.0.1"
-    assert "runserver 127.0.0.1:$(PORTAL_PORT)" in (ROOT / "Makefile").read_text()
+    assert "--bind 127.0.0.1:$(PORTAL_PORT)" in (ROOT / "Makefile").read_text()
+    assert "--bind 127.0.0.1:$PORTAL_PORT" in (ROOT / "Procfile").read_text()
     assert len(numbers) >= 10
     for number in numbers:
         assert len(number) == 12
