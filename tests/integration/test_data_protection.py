@@ -1,9 +1,12 @@
 """Guideline §4.2 in the bank: sealed at rest, kept for the consent, withdrawable."""
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import requests
 from django.db import connection
 from django.utils import timezone
@@ -115,3 +118,66 @@ def test_r28_logs_hold_no_name_income_token_code_or_verifier(
     for secret in ["山田", "花子", "5670000", "5,670,000", code, verifier, *tokens]:
         assert secret not in logs
     assert "mynaportal" in logs
+
+
+def _cancelled(flow: WebFlow, portal: Portal) -> None:
+    flow.cancel_consent(flow.start(**TYPED))
+
+
+def _wrong_pin_then_right(flow: WebFlow, portal: Portal) -> None:
+    identity = flow.consent(flow.start(**TYPED))
+    again = flow.identify(identity, "山田 花子", "0000", follow=True)
+    assert "/oauth/identity" in again.url
+    status = flow.identify(again, "山田 花子", "1234", follow=True)
+    flow.wait_until_filled(status.url)
+
+
+def _through_a_planned_stop(flow: WebFlow, portal: Portal) -> None:
+    clock = f"{portal.url}/api/v1/control/clock"
+    requests.post(clock, json={"at": "2026-12-19T23:00:00+09:00"}, timeout=10)
+    try:
+        identity = flow.consent(flow.start(**TYPED))
+        status = flow.identify(identity, "山田 花子", "1234", follow=True)
+        _wait_for_waiting(status.url, flow)
+        requests.post(clock, json={"at": "2026-12-21T00:01:00+09:00"}, timeout=10)
+        flow.wait_until_filled(status.url)
+        assert Retrieval.objects.get().waited is True
+    finally:
+        requests.post(clock, json={"reset": True}, timeout=10)
+
+
+def _wait_for_waiting(status_url: str, flow: WebFlow) -> None:
+    for _ in range(60):
+        if Retrieval.objects.filter(state=Retrieval.State.WAITING).exists():
+            assert "計画停止" in flow.http.get(status_url).text
+            return
+        time.sleep(0.5)
+    raise AssertionError("the retrieval did not wait for the stop")
+
+
+@pytest.mark.parametrize(
+    "walk",
+    [_cancelled, _wrong_pin_then_right, _through_a_planned_stop],
+    ids=lambda walk: walk.__name__.strip("_"),
+)
+def test_r28_other_flows_log_no_name_income_token_or_verifier(
+    flow_signed_in: WebFlow,
+    portal: Portal,
+    celery_worker: Any,
+    caplog: Any,
+    walk: Callable[[WebFlow, Portal], None],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    worker_log_before = celery_worker.log.read_text()
+
+    walk(flow_signed_in, portal)
+
+    retrieval = Retrieval.objects.get()
+    secrets = ["山田", "花子", "5670000", "5,670,000"]
+    for sealed in [retrieval.code_verifier_sealed, retrieval.access_token_sealed]:
+        if sealed:
+            secrets.append(sealing.unseal(sealed))
+    logs = caplog.text + celery_worker.log.read_text()[len(worker_log_before) :]
+    assert "mynaportal" in logs
+    for secret in secrets:
+        assert secret not in logs
