@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from loans.models import AuditEntry, KioskApplication, LoanApplication
@@ -15,10 +16,63 @@ PERSONAL_FIELDS = (
 )
 PERMISSION = "loans.view_personal_data"
 
+_Record = TypeVar("_Record", bound=Model)
+
+
+class PersonalDataAdmin(admin.ModelAdmin[_Record]):
+    """Read-only records; income only with a permission, every look audited."""
+
+    columns: list[str] = []
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
+        return [name for name in self.columns if self._may_see(request, name)]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
+        names = [field.name for field in self.model._meta.fields]
+        return [name for name in names if self._may_see(request, name)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def _may_see(self, request: HttpRequest, name: str) -> bool:
+        return name not in PERSONAL_FIELDS or request.user.has_perm(PERMISSION)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.user.has_perm(PERMISSION):
+            self._audit(request, "view", object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.user.has_perm(PERMISSION):
+            self._audit(request, "view_list", "*")
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _audit(self, request: HttpRequest, action: str, object_id: str) -> None:
+        AuditEntry.objects.create(
+            user_id=request.user.pk,
+            action=action,
+            object_type=self.model._meta.label,
+            object_id=object_id[:64],
+        )
+
 
 @admin.register(LoanApplication)
-class LoanApplicationAdmin(admin.ModelAdmin[LoanApplication]):
-    """Applications for staff; income only with a permission, every look audited."""
+class LoanApplicationAdmin(PersonalDataAdmin[LoanApplication]):
+    """Applications for staff."""
 
     columns = [
         "created_at",
@@ -33,103 +87,15 @@ class LoanApplicationAdmin(admin.ModelAdmin[LoanApplication]):
     list_filter = ["decision", "income_source"]
     date_hierarchy = "created_at"
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
-        return [name for name in self.columns if self._may_see(request, name)]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
-        names = [field.name for field in LoanApplication._meta.fields]
-        return [name for name in names if self._may_see(request, name)]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.get_fields(request, obj)
-
-    def _may_see(self, request: HttpRequest, name: str) -> bool:
-        return name not in PERSONAL_FIELDS or request.user.has_perm(PERMISSION)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.user.has_perm(PERMISSION):
-            _audit(request, "view", object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.user.has_perm(PERMISSION):
-            _audit(request, "view_list", "*")
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def _audit(
-    request: HttpRequest,
-    action: str,
-    object_id: str,
-    object_type: str = "loans.LoanApplication",
-) -> None:
-    AuditEntry.objects.create(
-        user_id=request.user.pk,
-        action=action,
-        object_type=object_type,
-        object_id=object_id[:64],
-    )
-
 
 @admin.register(KioskApplication)
-class KioskApplicationAdmin(admin.ModelAdmin[KioskApplication]):
-    """Income handed over at the kiosk: shown only with the permission, audited."""
+class KioskApplicationAdmin(PersonalDataAdmin[KioskApplication]):
+    """Income handed over at the kiosk."""
 
     columns = ["created_at", "reference", "service", "annual_income_man_yen"]
     list_filter = ["service"]
     search_fields = ["reference"]
     date_hierarchy = "created_at"
-
-    def get_list_display(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
-        return [name for name in self.columns if self._may_see(request, name)]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
-        names = [field.name for field in KioskApplication._meta.fields]
-        return [name for name in names if self._may_see(request, name)]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.get_fields(request, obj)
-
-    def _may_see(self, request: HttpRequest, name: str) -> bool:
-        return name not in PERSONAL_FIELDS or request.user.has_perm(PERMISSION)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.user.has_perm(PERMISSION):
-            _audit(request, "view", object_id, "loans.KioskApplication")
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.user.has_perm(PERMISSION):
-            _audit(request, "view_list", "*", "loans.KioskApplication")
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AuditEntry)
