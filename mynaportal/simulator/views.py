@@ -39,7 +39,7 @@ from mynaportal.simulator import (
     scenario,
 )
 from mynaportal.simulator.keys import public_jwks
-from mynaportal.simulator.models import Card, PushedRequest
+from mynaportal.simulator.models import Card, Client, PushedRequest
 
 SESSION_KEY = "pushed_request_id"
 PERSONA_HEADER = "X-Simulator-Persona"
@@ -154,14 +154,22 @@ def jwks(request: HttpRequest) -> HttpResponse:
     return JsonResponse(public_jwks())
 
 
-@json_endpoint("par", status=201)
-def par(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+def _authenticated_start(
+    request: HttpRequest, trace: dict[str, Any]
+) -> tuple[dict[str, str], Client]:
+    """A new flow's first call: its parameters and the authenticated client."""
     trace["flow_key"] = inspector.new_flow_key()
     params = oauth.single_values(request.POST)
     trace["request"] = inspector.masked_params(params)
     trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
     client = oauth.authenticate_client(params)
     mtls.authenticate(request, client)
+    return params, client
+
+
+@json_endpoint("par", status=201)
+def par(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
+    params, client = _authenticated_start(request, trace)
     try:
         names = scenario.parse(request.headers.get(scenario.HEADER, ""))
     except scenario.ScenarioError as error:
@@ -444,12 +452,7 @@ def _unb64(value: str) -> bytes:
 @json_endpoint("kiosk_consent", status=201)
 def kiosk_consent(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     """The kiosk variant (§3.3 ③): consent given on the kiosk, a challenge back."""
-    trace["flow_key"] = inspector.new_flow_key()
-    params = oauth.single_values(request.POST)
-    trace["request"] = inspector.masked_params(params)
-    trace["client_assertion"] = inspector.decoded(params.get("client_assertion", ""))
-    client = oauth.authenticate_client(params)
-    mtls.authenticate(request, client)
+    params, client = _authenticated_start(request, trace)
 
     handle, challenge = oauth.accept_kiosk_consent(
         client, params, flow_key=trace["flow_key"]
