@@ -174,7 +174,9 @@ def _panel_command(
         command()
         messages.success(request, _("設定を反映しました。"))
     except control.ControlError as error:
-        messages.error(request, str(error))
+        # The reason is the JSON control API's own (English) description.
+        reason = {"reason": str(error)}
+        messages.error(request, _("設定を反映できませんでした：%(reason)s") % reason)
     return redirect(back_to)
 
 

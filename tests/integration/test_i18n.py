@@ -378,3 +378,31 @@ def test_the_simulators_500_page_is_its_own(
         else "Mynaportal (simulator)",
     )
     assert f"<h1>{title}</h1>" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "locked", "refused"),
+    [
+        ("ja", "ロック中", "設定を反映できませんでした"),
+        ("en", "Locked", "The settings could not be applied"),
+    ],
+)
+def test_the_simulators_personas_and_panel_errors_read_in_each_language(
+    portal: Portal, language: str, locked: str, refused: str
+) -> None:
+    http = requests.Session()
+    http.cookies.set("portal_language", language)
+
+    personas = http.get(f"{portal.url}/control/personas/", timeout=10).text
+    panel = http.get(f"{portal.url}/control/", timeout=10).text
+    answer = http.post(
+        f"{portal.url}/control/server",
+        data={"csrfmiddlewaretoken": csrf_of(panel), "server": "nowhere"},
+        headers={"Referer": f"{portal.url}/control/"},
+        timeout=10,
+    )
+
+    assert locked in personas
+    assert "<code>locked</code>" in personas
+    assert answer.status_code == 200
+    assert refused in answer.text
