@@ -4,6 +4,7 @@
 
   function pinPad(form) {
     var value = form.querySelector("#pin-value");
+    var display = form.querySelector(".kiosk-pin-display");
     var dots = form.querySelectorAll(".kiosk-pin-dot");
     var ok = form.querySelector("[data-key=ok]");
     var digits = "";
@@ -12,6 +13,9 @@
       dots.forEach(function (dot, index) {
         dot.classList.toggle("kiosk-pin-dot-filled", index < digits.length);
       });
+      display.setAttribute(
+        "aria-label", display.dataset.label + ": " + digits.length + "/4"
+      );
       value.value = digits;
       ok.disabled = digits.length !== 4;
       form.dataset.length = String(digits.length);

@@ -8,7 +8,8 @@ simulator's consent (and its missing agreement), identity (and a wrong PIN, and
 a locked card), home, operating status, control panel, error codes, inspector,
 personas and clients. Each page is checked for serious or critical axe
 violations and for horizontal scrolling; all problems are listed together at
-the end. The last consent and identity are done with the keyboard alone.
+the end. The last consent and identity are done with the keyboard alone. A
+second walk checks every screen of the branch kiosk (guideline §3) by touch.
 """
 
 import re
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.test_kiosk import tap_pin
 from tests.browser.test_planned_stop import set_clock
 from tests.browser.test_web_flow import enter_pin
 from tests.conftest import CUSTOMER_PASSWORD, ROOT, Portal
@@ -38,6 +40,8 @@ SIZES: dict[str, dict[str, Any]] = {
     },
     "desktop": {"viewport": {"width": 1280, "height": 900}},
 }
+# The branch kiosk's portrait touch screen (guideline §3), walked on its own.
+KIOSK: dict[str, Any] = {"viewport": {"width": 1080, "height": 1920}, "has_touch": True}
 
 # What the focused element shows: an outline or a ring drawn by a box shadow.
 FOCUS_SHOWN = """() => {
@@ -81,7 +85,7 @@ class Audit:
         wide = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )
-        expected = SIZES[self.size]["viewport"]["width"]
+        expected = SIZES.get(self.size, KIOSK)["viewport"]["width"]
         if wide[0] > wide[1] or wide[1] != expected:
             self.problems.append(
                 f"{self.size} {name} ({page.url}): {wide[0]} px wide content in a "
@@ -97,10 +101,20 @@ class Audit:
 @pytest.fixture(params=sorted(SIZES))
 def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     """A browser context in Japanese at a phone's or a desktop's size."""
+    yield from _audited_page(browser, SIZES[request.param])
+
+
+@pytest.fixture
+def kiosk_page(browser: Browser) -> Iterator[Page]:
+    """The kiosk's touch screen, in Japanese."""
+    yield from _audited_page(browser, KIOSK)
+
+
+def _audited_page(browser: Browser, size: dict[str, Any]) -> Iterator[Page]:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `make axe` (npm ci)")
 
-    context = browser.new_context(locale="ja-JP", **SIZES[request.param])
+    context = browser.new_context(locale="ja-JP", **size)
     context.set_default_timeout(20_000)
     context.route(
         "**" + AXE_PATH,
@@ -267,5 +281,40 @@ def test_every_page_of_both_sites_is_accessible_and_fits_the_screen(
     audit.check(page, "developer-in-english")
     page.goto(f"{bank}/loans/apply/")
     audit.check(page, "form-in-english")
+
+    assert audit.problems == [], "\n".join(audit.problems)
+
+
+def test_every_kiosk_screen_is_accessible(
+    bank: str, portal: Portal, kiosk_page: Page
+) -> None:
+    page, audit = kiosk_page, Audit(size="kiosk")
+    title = page.get_by_test_id("kiosk-title")
+    page.goto(f"{bank}/kiosk/")
+    audit.check(page, "kiosk-start")
+
+    page.get_by_role("link", name="マイナポータルからの情報提出").tap()
+    expect(title).to_have_text("マイナポータル連携")
+    audit.check(page, "kiosk-services")
+    page.get_by_role("button", name="住宅ローンサービスへの所得情報の提出").tap()
+    expect(title).to_have_text("本人同意と本人確認")
+    audit.check(page, "kiosk-consent")
+    page.get_by_role("button", name="確認", exact=True).tap()
+    expect(title).to_have_text("マイナンバーカードの読み取り")
+    audit.check(page, "kiosk-card")
+    page.get_by_role("button", name="鈴木 一郎 のカード").tap()
+    expect(title).to_have_text("パスワード入力")
+    audit.check(page, "kiosk-pin-pad")
+    page.locator("[data-key='7']").tap()
+    display = page.get_by_test_id("pin-display")
+    expect(display).to_have_attribute("aria-label", re.compile(r": 1/4$"))
+    page.locator("[data-key='clear']").tap()
+    expect(display).to_have_attribute("aria-label", re.compile(r": 0/4$"))
+    tap_pin(page, "2345")
+    expect(title).to_have_text("情報提供可否の確認", timeout=30_000)
+    audit.check(page, "kiosk-confirm")
+    page.get_by_test_id("kiosk-confirm").tap()
+    expect(title).to_have_text("取引完了")
+    audit.check(page, "kiosk-done")
 
     assert audit.problems == [], "\n".join(audit.problems)
