@@ -6,10 +6,11 @@ password), form (empty, with errors, filled, in English), the status page of a
 planned stop, the result, the mailbox, the demo guide and the developer page; the
 simulator's consent (and its missing agreement), identity (and a wrong PIN, and
 a locked card), home, operating status, control panel, error codes, inspector,
-personas and clients. Each page is checked for serious or critical axe
-violations and for horizontal scrolling; all problems are listed together at
-the end. The last consent and identity are done with the keyboard alone. A
-second walk checks every screen of the branch kiosk (guideline §3) by touch.
+personas and clients; then the error pages a flow can end on. Each page is
+checked for serious or critical axe violations and for horizontal scrolling;
+all problems are listed together at the end. The last consent and identity are
+done with the keyboard alone. A second walk checks every screen of the branch
+kiosk (guideline §3) by touch.
 """
 
 import re
@@ -241,6 +242,21 @@ def look_at_simulator(page: Page, portal: Portal, audit: Audit) -> None:
     tab.close()
 
 
+def look_at_error_pages(page: Page, bank: str, portal: Portal, audit: Audit) -> None:
+    """The pages a flow ends on when something goes wrong, on both sites."""
+    tab = page.context.new_page()
+    for name, url in (
+        ("callback-error", f"{bank}/mynaportal/callback/?code=x&state=forged-state"),
+        ("bank-not-found", f"{bank}/no-such-page/"),
+        ("portal-without-par", f"{portal.url}/oauth/authorize?client_id=x"),
+        ("portal-not-found", f"{portal.url}/no-such-page/"),
+    ):
+        answer = tab.goto(url)
+        assert answer is not None and answer.status >= 400, name
+        audit.check(tab, name)
+    tab.close()
+
+
 def test_every_page_of_both_sites_is_accessible_and_fits_the_screen(
     bank: str,
     portal: Portal,
@@ -281,6 +297,7 @@ def test_every_page_of_both_sites_is_accessible_and_fits_the_screen(
     audit.check(page, "developer-in-english")
     page.goto(f"{bank}/loans/apply/")
     audit.check(page, "form-in-english")
+    look_at_error_pages(page, bank, portal, audit)
 
     assert audit.problems == [], "\n".join(audit.problems)
 
