@@ -1116,9 +1116,7 @@ def measure(running: Harness, config: Config) -> Figures:
 def profile(running: Harness, config: Config) -> str:
     from bench import profiling
 
-    py_spy = shutil.which(
-        "py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
-    )
+    py_spy = profiling.py_spy_path()
     if py_spy is None:
         say("BENCH_PROFILE=1 but py-spy is not installed (pip install py-spy)")
         return ""

@@ -7,6 +7,9 @@ the project's own functions with their inclusive share, and the hottest
 innermost functions.
 """
 
+import os
+import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +28,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the project's own code", PROJECT),
 ]
 STDLIB_LAYERS = {"socket.py": LAYERS[0][0], "ssl.py": LAYERS[0][0]}
+
+
+def py_spy_path() -> str | None:
+    """py-spy beside this Python (the project's virtual environment) or on PATH."""
+    beside = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    return shutil.which("py-spy", path=beside)
 
 
 def _file(frame: str) -> str:

@@ -651,17 +651,13 @@ def peak_memory(running: Harness) -> dict[str, float]:
 
 def profile_flows(running: Harness, config: Config, web: WebConfig) -> str:
     """py-spy on both sites' gunicorn workers during an extra run of flows."""
-    import shutil
     import subprocess
-    import sys
 
     from bench import profiling
 
     if not config.profile:
         return ""
-    py_spy = shutil.which(
-        "py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
-    )
+    py_spy = profiling.py_spy_path()
     if py_spy is None:
         say("BENCH_PROFILE=1 but py-spy is not installed (pip install py-spy)")
         return ""

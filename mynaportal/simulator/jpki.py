@@ -188,7 +188,7 @@ def _ca_extensions(
         builder.add_extension(
             x509.BasicConstraints(ca=True, path_length=0), critical=True
         )
-        .add_extension(_key_usage(key_cert_sign=True), critical=True)
+        .add_extension(key_usage(key_cert_sign=True), critical=True)
         .add_extension(
             x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
         )
@@ -208,7 +208,7 @@ def _card_extensions(
         builder.add_extension(
             x509.BasicConstraints(ca=False, path_length=None), critical=True
         )
-        .add_extension(_key_usage(key_cert_sign=False), critical=True)
+        .add_extension(key_usage(key_cert_sign=False), critical=True)
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
         )
@@ -224,7 +224,8 @@ def _card_extensions(
     )
 
 
-def _key_usage(*, key_cert_sign: bool) -> x509.KeyUsage:
+def key_usage(*, key_cert_sign: bool) -> x509.KeyUsage:
+    """A CA's usage (certificates and CRLs), or an end entity's (signatures)."""
     return x509.KeyUsage(
         digital_signature=not key_cert_sign,
         content_commitment=False,

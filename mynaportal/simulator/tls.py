@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mynaportal.simulator import jpki
+
 LIFETIME = timedelta(days=365)
 ORGANISATION = "Mynaportal simulator demo"
 
@@ -42,7 +44,7 @@ def create_ca(folder: Path) -> Issued:
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + LIFETIME)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_ca_usage(), critical=True)
+        .add_extension(jpki.key_usage(key_cert_sign=True), critical=True)
         .sign(key, hashes.SHA256())
     )
     return _write(folder, "ca", certificate, key)
@@ -99,20 +101,6 @@ def _name(common_name: str) -> x509.Name:
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
-    )
-
-
-def _ca_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
     )
 
 

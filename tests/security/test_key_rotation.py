@@ -6,7 +6,6 @@ while a retrieval is still processing; it completes all the same.
 """
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ from mynaportal.client.keys import public_jwks, retire_old_keys, rotate_client_k
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
 from tests.httpflow import WebFlow, field_value
+from tests.security.test_relying_party import authorize, wait_for_state
 
 CLIENT_ID = "SP12345678_AB1234"
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 
 
 def control(portal: Portal, what: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -56,22 +55,6 @@ def portal_kids(portal: Portal) -> set[str]:
     return {str(key["kid"]) for key in keys}
 
 
-def wait_for(state: str, timeout: float = 60) -> Retrieval:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        retrieval = Retrieval.objects.filter(state=state).first()
-        if retrieval is not None:
-            return retrieval
-        time.sleep(0.3)
-    states = list(Retrieval.objects.values_list("state", "error_code"))
-    raise AssertionError(f"no retrieval reached {state} in time: {states}")
-
-
-def authorize(flow: WebFlow) -> Any:
-    identity = flow.consent(flow.start(**TYPED))
-    return flow.identify(identity, "山田 花子", "1234", follow=True)
-
-
 def test_the_bank_publishes_its_public_keys_only(bank: str, client_keys: Path) -> None:
     published = requests.get(f"{bank}/mynaportal/jwks.json", timeout=10).json()
 
@@ -90,7 +73,7 @@ def test_rotating_every_key_during_a_pending_retrieval_breaks_nothing(
         {"endpoint": "request", "kind": "bad_message", "message": "long_processing"},
     )
     status = authorize(flow_signed_in)
-    wait_for(Retrieval.State.REQUESTED, timeout=15)
+    wait_for_state(Retrieval.State.REQUESTED, timeout=15)
 
     new_kids = rotate_client_keys(keys_published_by_the_bank)
     rotated = control(portal, "keys", {"rotate": True, "overlap_seconds": 3600})

@@ -368,6 +368,16 @@ def failed_at_the_result(flow: WebFlow) -> Retrieval:
     return retrieval
 
 
+def failed_on_bad(flow: WebFlow, portal: Portal, step: str, flaw: str) -> Retrieval:
+    """Queue the bad ID token (``token``) or result (``result``) and run the journey."""
+    prefix = "id_token" if step == "token" else "result"
+    queue(portal, step, f"{prefix}_{flaw}")
+
+    if step == "token":
+        return failed_in_the_callback(flow)
+    return failed_at_the_result(flow)
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [
@@ -424,12 +434,8 @@ def test_r15_an_audience_as_a_one_element_list_is_accepted(
 def test_r16_an_unsigned_token_is_rejected(
     flow_signed_in: WebFlow, portal: Portal, step: str
 ) -> None:
-    queue(portal, step, f"{'id_token' if step == 'token' else 'result'}_alg_none")
+    retrieval = failed_on_bad(flow_signed_in, portal, step, "alg_none")
 
-    if step == "token":
-        retrieval = failed_in_the_callback(flow_signed_in)
-    else:
-        retrieval = failed_at_the_result(flow_signed_in)
     assert retrieval.error_code == "signature_no_kid"
 
 
@@ -437,13 +443,8 @@ def test_r16_an_unsigned_token_is_rejected(
 def test_r17_an_algorithm_outside_the_allowed_list_is_rejected(
     flow_signed_in: WebFlow, portal: Portal, step: str
 ) -> None:
-    prefix = "id_token" if step == "token" else "result"
-    queue(portal, step, f"{prefix}_alg_not_allowed")
+    retrieval = failed_on_bad(flow_signed_in, portal, step, "alg_not_allowed")
 
-    if step == "token":
-        retrieval = failed_in_the_callback(flow_signed_in)
-    else:
-        retrieval = failed_at_the_result(flow_signed_in)
     assert retrieval.error_code == "signature"
 
 
@@ -451,13 +452,8 @@ def test_r17_an_algorithm_outside_the_allowed_list_is_rejected(
 def test_r18_hs256_keyed_with_the_public_key_is_rejected(
     flow_signed_in: WebFlow, portal: Portal, step: str
 ) -> None:
-    prefix = "id_token" if step == "token" else "result"
-    queue(portal, step, f"{prefix}_alg_hs256")
+    retrieval = failed_on_bad(flow_signed_in, portal, step, "alg_hs256")
 
-    if step == "token":
-        retrieval = failed_in_the_callback(flow_signed_in)
-    else:
-        retrieval = failed_at_the_result(flow_signed_in)
     assert retrieval.error_code == "signature"
 
 
@@ -506,13 +502,8 @@ def test_r20_a_result_for_another_person_is_rejected_and_nothing_filled(
 def test_r22_keys_offered_in_jku_x5u_or_jwk_headers_are_ignored(
     flow_signed_in: WebFlow, portal: Portal, step: str
 ) -> None:
-    prefix = "id_token" if step == "token" else "result"
-    queue(portal, step, f"{prefix}_embedded_jwk")
+    retrieval = failed_on_bad(flow_signed_in, portal, step, "embedded_jwk")
 
-    if step == "token":
-        retrieval = failed_in_the_callback(flow_signed_in)
-    else:
-        retrieval = failed_at_the_result(flow_signed_in)
     assert retrieval.error_code == "signature"
 
 
