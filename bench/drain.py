@@ -62,6 +62,7 @@ SWEEP_SECONDS = 1.0
 POLL_SECONDS = 0.2
 WARM_UP_RETRIEVALS = 50
 NOOP_TARGET_RATIO = 0.20
+DEFAULT_POOL = "prefork:4"
 
 
 class BenchError(Exception):
@@ -94,7 +95,11 @@ def _env_int(name: str, default: int, minimum: int) -> int:
 
 
 def _pool(value: str) -> tuple[str, int]:
-    """``solo`` (the default), or ``threads:N`` / ``prefork:N`` to compare."""
+    """``prefork:N`` (``prefork:4`` by default), ``solo`` or ``threads:N``.
+
+    One worker, as in production: a prefork pool of 2 processes per core, since
+    each retrieval waits on the portal for most of its time.
+    """
     kind, _, count = value.partition(":")
     if kind == "solo" and not count:
         return ("solo", 1)
@@ -140,7 +145,7 @@ class Config:
                 _env_int("BENCH_PHASE_TIMEOUT", 120 + retrievals // 5, 10)
             ),
             redis_url=redis_url,
-            pool=_pool(os.environ.get("BENCH_POOL", "").strip() or "solo"),
+            pool=_pool(os.environ.get("BENCH_POOL", "").strip() or DEFAULT_POOL),
             tokens=_tokens(os.environ.get("BENCH_TOKENS", "").strip() or "fresh"),
             database_url=os.environ.get("DATABASE_URL", "").strip(),
             profile_retrievals=min(

@@ -1,10 +1,12 @@
 """The Mynaportal simulator: a separate site with its own database and cookies."""
 
 from bankdemo.settings.base import *  # noqa: F403
-from bankdemo.settings.base import COMMON_APPS, database
+from bankdemo.settings.base import COMMON_APPS, MIDDLEWARE, database
 from bankdemo.settings.env import env_bool, env_int, env_str
 
 INSTALLED_APPS = [*COMMON_APPS, "mynaportal.simulator"]
+# First, so that everything a request does shares its one read of the clock.
+MIDDLEWARE = ["mynaportal.simulator.per_request.Memo", *MIDDLEWARE]
 
 ROOT_URLCONF = "bankdemo.portal_urls"
 ERROR_PAGE_TEMPLATE = "simulator/http_error.html"

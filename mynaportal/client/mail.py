@@ -6,9 +6,8 @@ It names no figure: the customer reads the data at the bank, signed in.
 import logging
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mynaportal.client import conf
@@ -18,14 +17,12 @@ logger = logging.getLogger(__name__)
 
 
 def send_completion_notice(retrieval: Retrieval) -> bool:
-    """Send the mail once per retrieval; True if this call sent it."""
-    claimed = Retrieval.objects.filter(
-        pk=retrieval.pk, mail_sent_at__isnull=True
-    ).update(mail_sent_at=timezone.now())
-    if claimed != 1 or retrieval.owner_id is None:
+    """Send the mail; True if it went. The caller sends it once per retrieval
+    (the update that completes the row also records the mail as sent)."""
+    if retrieval.owner_id is None:
         # A kiosk's retrieval has no account to write to.
         return False
-    owner = get_user_model().objects.filter(pk=retrieval.owner_id).first()
+    owner = retrieval.owner
     if owner is None or not owner.email:
         return False
 

@@ -106,7 +106,8 @@ def _claim(retrieval_id: str, states: list[str]) -> Retrieval | None:
     if claimed != 1:
         return None
 
-    retrieval = Retrieval.objects.get(pk=retrieval_id)
+    # With its owner: the completion mail needs the address, not another query.
+    retrieval = Retrieval.objects.select_related("owner").get(pk=retrieval_id)
     if _consent_over(retrieval, now):
         _finish(retrieval, State.EXPIRED, error_code="consent_expired")
         return None
@@ -154,11 +155,17 @@ def _take_answer(
 
 
 def _complete(retrieval: Retrieval, data: list[dict[str, Any]]) -> None:
-    """Store the result once; tell the customer by mail if they had to wait."""
+    """Store the result once; tell the customer by mail if they had to wait.
+
+    Only the call whose update completes the row sends the mail, and the same
+    update records it as sent: one mail per retrieval, whatever is redelivered.
+    """
     now = timezone.now()
+    mail_sent = {"mail_sent_at": now} if retrieval.waited else {}
     completed = Retrieval.objects.filter(
         pk=retrieval.pk, state__in=[State.REQUESTED, State.WAITING]
     ).update(
+        **mail_sent,
         state=State.COMPLETED,
         result_sealed=sealing.seal_json(data),
         error_code="",

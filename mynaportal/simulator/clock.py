@@ -8,7 +8,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from mynaportal.simulator import per_request
 from mynaportal.simulator.models import ServerOverride, SimulatorClock
+
+CLOCK = "clock"
+OVERRIDES = "server_overrides"
 
 
 def _state() -> SimulatorClock:
@@ -18,7 +22,9 @@ def _state() -> SimulatorClock:
 
 def now() -> datetime:
     """Return the simulator's current time (timezone-aware)."""
-    state = SimulatorClock.objects.filter(pk=1).first()
+    state = per_request.remembered(
+        CLOCK, lambda: SimulatorClock.objects.filter(pk=1).first()
+    )
     if state is None:
         return timezone.now()
     if state.frozen_at is not None:
@@ -32,6 +38,7 @@ def set_time(moment: datetime, *, frozen: bool) -> datetime:
     state.frozen_at = moment if frozen else None
     state.offset_seconds = (moment - timezone.now()).total_seconds()
     state.save()
+    per_request.forget(CLOCK)
     return now()
 
 
@@ -47,16 +54,22 @@ def move(seconds: float) -> datetime:
 def reset() -> datetime:
     """Back to real time."""
     SimulatorClock.objects.filter(pk=1).delete()
+    per_request.forget(CLOCK)
     return now()
 
 
 def forced_states() -> dict[str, bool]:
     """Servers forced up (True) or down (False) from the control panel."""
-    return dict(ServerOverride.objects.values_list("server_code", "operating"))
+    rows = per_request.remembered(
+        OVERRIDES,
+        lambda: list(ServerOverride.objects.values_list("server_code", "operating")),
+    )
+    return dict(rows)
 
 
 def force_server(server_code: str, operating: bool | None) -> None:
     """Force a server up or down; ``None`` returns it to its calendar."""
+    per_request.forget(OVERRIDES)
     if operating is None:
         ServerOverride.objects.filter(server_code=server_code).delete()
         return

@@ -126,6 +126,8 @@ def process_for(grant: Grant, body: object) -> ProcessRequest:
     if process is None:
         raise OAuthError("invalid_request", "Unknown process_id", 404)
 
+    # The grant as loaded with its token, client and persona: no second read.
+    process.grant = grant
     ProcessRequest.objects.filter(pk=process.pk).update(
         result_calls=F("result_calls") + 1
     )

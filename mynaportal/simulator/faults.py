@@ -15,10 +15,12 @@ from django.db.models import F
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
+from mynaportal.simulator import per_request
 from mynaportal.simulator.models import Fault
 
 ENDPOINTS = {"par", "token", "revoke", "request", "result"}
 MAX_DELAY_SECONDS = 120
+QUEUED = "queued_faults"
 
 
 def add(endpoint: object, kind: object, value: object, times: object) -> Fault:
@@ -34,16 +36,36 @@ def add(endpoint: object, kind: object, value: object, times: object) -> Fault:
     if kind == Fault.STATUS and not 400 <= value <= 599:
         raise ValueError("a status fault needs an HTTP status from 400 to 599")
 
+    per_request.forget(QUEUED)
     return Fault.objects.create(
         endpoint=endpoint, kind=kind, value=float(value), remaining=times
     )
 
 
 def clear() -> None:
+    per_request.forget(QUEUED)
     Fault.objects.all().delete()
 
 
+def queued() -> set[tuple[str, str]]:
+    """(endpoint, kind) of every fault and bad message still to be played.
+
+    Read once per request, without a lock: only an endpoint with something
+    queued takes the locked path that plays it exactly once.
+    """
+    return per_request.remembered(
+        QUEUED,
+        lambda: set(
+            Fault.objects.filter(remaining__gt=0).values_list("endpoint", "kind")
+        ),
+    )
+
+
 def _take(endpoint: str) -> Fault | None:
+    waiting = {kind for name, kind in queued() if name == endpoint}
+    if not waiting - {Fault.BAD_MESSAGE}:
+        return None
+
     with transaction.atomic():
         fault = (
             Fault.objects.select_for_update()

@@ -73,10 +73,9 @@ def bind(answer: dict[str, Any], thumbprint: str) -> dict[str, Any]:
     return {**answer, "cnf": {"x5t#S256": thumbprint}}
 
 
-def check_binding(request: HttpRequest, access_token: str) -> None:
+def check_binding(request: HttpRequest, token: Token) -> None:
     """A bound token works only with its certificate (RFC 8705 §3)."""
-    token = Token.objects.filter(token_hash=digest(access_token)).first()
-    if token is None or not token.certificate_thumbprint:
+    if not token.certificate_thumbprint:
         if behind_tls():
             raise OAuthError("invalid_token", "The token is not bound", 401)
         return

@@ -435,8 +435,8 @@ def revoke(client: Client, params: dict[str, str]) -> None:
         _revoke_grant(token.grant)
 
 
-def grant_for_access_token(authorization_header: str) -> Grant:
-    """Return the live grant behind a ``Bearer`` access token, or raise 401."""
+def live_access_token(authorization_header: str) -> Token:
+    """Return a live ``Bearer`` access token with its grant, or raise 401."""
     scheme, _, value = authorization_header.partition(" ")
     if scheme.lower() != "bearer" or not value:
         raise OAuthError("invalid_token", "A Bearer access token is required", 401)
@@ -445,7 +445,7 @@ def grant_for_access_token(authorization_header: str) -> Grant:
     if token is None:
         raise OAuthError("invalid_token", "The access token is not valid", 401)
     usable(token.grant.client)
-    return token.grant
+    return token
 
 
 def _revoke_grant(grant: Grant | None) -> None:

@@ -18,6 +18,7 @@ from django.db.models import F
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from mynaportal.simulator import faults, per_request
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import Fault
 
@@ -89,18 +90,25 @@ def queue(step: object, message: object, times: object = 1) -> Fault:
         raise ScenarioError(f"Unknown bad message for {step!r}: {message!r}")
     if not isinstance(times, int) or not 1 <= times <= 1000:
         raise ScenarioError("times must be a whole number from 1 to 1000")
+    per_request.forget(faults.QUEUED)
     return Fault.objects.create(
-        endpoint=str(step), kind="bad_message", message=str(message), remaining=times
+        endpoint=str(step),
+        kind=Fault.BAD_MESSAGE,
+        message=str(message),
+        remaining=times,
     )
 
 
 def active(step: str, flow_names: list[str]) -> set[str]:
     """This use's bad messages: the flow's own, and one queued for the step."""
     names = {name for name in flow_names if name in STEPS[step]}
+    if (step, Fault.BAD_MESSAGE) not in faults.queued():
+        return names
+
     with transaction.atomic():
         queued = (
             Fault.objects.select_for_update()
-            .filter(endpoint=step, kind="bad_message", remaining__gt=0)
+            .filter(endpoint=step, kind=Fault.BAD_MESSAGE, remaining__gt=0)
             .first()
         )
         if queued is not None:

@@ -218,10 +218,9 @@ def revoke(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
 def _bearer_grant(request: HttpRequest) -> Any:
     if "access_token" in request.GET or "access_token" in request.POST:
         raise oauth.OAuthError("invalid_request", "Tokens go in the header only")
-    header = request.headers.get("Authorization", "")
-    grant = oauth.grant_for_access_token(header)
-    mtls.check_binding(request, header.partition(" ")[2].strip())
-    return grant
+    token = oauth.live_access_token(request.headers.get("Authorization", ""))
+    mtls.check_binding(request, token)
+    return token.grant
 
 
 @json_endpoint("request")
