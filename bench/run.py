@@ -181,10 +181,13 @@ def report(
             "(token) → status page until the worker's request and result calls "
             "are done → the form, filled. Server time is the time of every round "
             "trip of the flow added up (the status page polled every "
-            f"{web.POLL_SECONDS * 1000:.0f} ms); wall time also holds the bank's "
-            "wait before its first result call and the worker's queue. "
-            f"{settings.flows} flows with one client, {settings.flows * 2} with "
-            "more, per run. MockPass is not in this report.",
+            f"{web.POLL_SECONDS * 1000:.0f} ms); wall time also holds the "
+            "worker's queue and the waits between polls. The simulator answers "
+            "at once here (`MYNAPORTAL_SIM_PROCESSING_SECONDS=0`), so its request "
+            "answer says `retry_after: 0` and the worker asks for the result "
+            f"straight away. {web.WARM_UP_FLOWS} warm-up flows first, not counted; "
+            f"then {settings.flows} flows with one client, {settings.flows * 2} "
+            "with more, per run. MockPass is not in this report.",
             "",
             flows_table(everything.flows),
             "",

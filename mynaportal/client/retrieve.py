@@ -70,11 +70,15 @@ def request_data(retrieval_id: str) -> NextStep:
     except PortalError as error:
         return _after_failure(retrieval, error)
 
-    _release(retrieval, state=State.REQUESTED, process_id=answer["process_id"])
+    requested = {"state": State.REQUESTED, "process_id": answer["process_id"]}
     deferred = answer.get("deferred")
     if isinstance(deferred, dict):
+        _release(retrieval, **requested)
         return _wait_for_stop(retrieval, deferred)
-    return _poll_again(retrieval, seconds=1)
+
+    seconds = _first_poll_seconds(answer)
+    _release(retrieval, **requested, next_try_at=_seconds_from_now(seconds))
+    return NextStep("fetch_result", seconds)
 
 
 def fetch_result(retrieval_id: str) -> NextStep:
@@ -228,9 +232,21 @@ def _delay_until(answer: dict[str, Any], resume_at: datetime | None) -> timedelt
     return timedelta(seconds=retry_after) + (resume_at - said) + RESUME_MARGIN
 
 
+def _first_poll_seconds(answer: dict[str, Any]) -> int:
+    """When to ask for the result: the portal's hint, else one second."""
+    hint = answer.get("retry_after")
+    if isinstance(hint, int) and not isinstance(hint, bool) and hint >= 0:
+        return min(hint, MAX_POLL_SECONDS)
+    return 1
+
+
 def _poll_again(retrieval: Retrieval, *, seconds: int) -> NextStep:
-    _release(retrieval, next_try_at=timezone.now() + timedelta(seconds=seconds))
+    _release(retrieval, next_try_at=_seconds_from_now(seconds))
     return NextStep("fetch_result", seconds)
+
+
+def _seconds_from_now(seconds: int) -> datetime:
+    return timezone.now() + timedelta(seconds=seconds)
 
 
 def _with_access_token(retrieval: Retrieval, session: PortalSession, call: Any) -> Any:

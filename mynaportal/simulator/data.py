@@ -89,11 +89,19 @@ def _new_process(grant: Grant, tm_codes: list[str], key: str) -> ProcessRequest:
 
 
 def request_answer(process: ProcessRequest) -> dict[str, Any]:
-    """The answer to IF001-04: the process id, and any stop it waits for."""
+    """The answer to IF001-04: the process id, and any stop it waits for.
+
+    Without a stop, ``retry_after`` says in how many seconds the result should
+    be ready (0: now), so a client's first result call need not come too early.
+    """
     answer: dict[str, Any] = {"process_id": process.process_id, "status": "accepted"}
     unavailable = unavailability(process.tm_codes)
     if unavailable is not None:
         answer["deferred"] = unavailable
+        return answer
+
+    remaining = (process.ready_at - clock.now()).total_seconds()
+    answer["retry_after"] = max(0, math.ceil(remaining))
     return answer
 
 

@@ -47,7 +47,8 @@ def unlock_with_pin(card: Card, pin: str, challenge: bytes) -> CardResponse:
     if not check_password(pin, card.pin_hash):
         return _count_failure(card)
 
-    Card.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
+    if card.failed_pin_attempts:
+        Card.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
     return CardResponse(
         certificate_pem=card.certificate_pem,
         signature=jpki.sign_challenge(card.key_pem, challenge),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from joserfc import jwt
@@ -48,6 +48,10 @@ ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 ID_TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_ASSERTION_LIFETIME = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(seconds=30)
+# Spent assertion ids only need to outlive their assertion: each process
+# deletes the expired ones at most this often, not on every call.
+JTI_PURGE_SECONDS = 60
+_last_jti_purge = [0.0]
 
 
 class OAuthError(Exception):
@@ -145,14 +149,23 @@ def _verified_assertion_claims(client: Client, assertion: str) -> dict[str, Any]
 
 
 def _remember_jti(client: Client, claims: dict[str, Any]) -> None:
-    now = timezone.now()
-    UsedAssertion.objects.filter(expires_at__lt=now - CLOCK_SKEW).delete()
+    """Spend the assertion's ``jti``: the unique constraint refuses a replay."""
+    if time.monotonic() - _last_jti_purge[0] > JTI_PURGE_SECONDS:
+        _last_jti_purge[0] = time.monotonic()
+        UsedAssertion.objects.filter(
+            expires_at__lt=timezone.now() - CLOCK_SKEW
+        ).delete()
+
     expires_at = datetime.fromtimestamp(claims["exp"], tz=UTC)
-    _, created = UsedAssertion.objects.get_or_create(
-        client=client, jti=claims["jti"], defaults={"expires_at": expires_at}
-    )
-    if not created:
-        raise OAuthError("invalid_client", "Client assertion was already used", 401)
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.create(
+                client=client, jti=claims["jti"], expires_at=expires_at
+            )
+    except IntegrityError:
+        raise OAuthError(
+            "invalid_client", "Client assertion was already used", 401
+        ) from None
 
 
 def push_authorization_request(

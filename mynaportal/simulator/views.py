@@ -379,7 +379,7 @@ def identity_check(request: HttpRequest) -> HttpResponse:
     if pushed is None or pushed.consented_at is None:
         return _portal_error(request, "session_expired")
 
-    context: dict[str, Any] = {"pushed": pushed, "cards": _cards()}
+    context: dict[str, Any] = {"pushed": pushed}
     if request.method == "POST":
         outcome = _verify_identity(request, pushed, context)
         if outcome is not None:
@@ -387,6 +387,7 @@ def identity_check(request: HttpRequest) -> HttpResponse:
 
     pushed.card_challenge = jpki.new_challenge().hex()
     pushed.save(update_fields=["card_challenge"])
+    context["cards"] = _cards()
     return render(request, "simulator/identity.html", context)
 
 

@@ -601,6 +601,26 @@ def test_s17_a_hang_and_a_long_processing_on_demand(
     assert result["retry_after"] > 15
 
 
+def test_the_request_answer_says_when_the_result_will_be_ready(
+    portal: Portal, bank_client: Provider
+) -> None:
+    # A weekday noon, frozen: every server runs, and no time passes by itself.
+    control(portal, "clock", {"at": "2026-12-09T12:00:00+09:00", "frozen": True})
+    access = bank_client.tokens()["access_token"]
+
+    accepted = data_call(portal, "request", access, {}).json()
+    process = {"process_id": accepted["process_id"]}
+    early = data_call(portal, "result", access, process)
+    control(portal, "clock", {"move_seconds": accepted["retry_after"]})
+    on_time = data_call(portal, "result", access, process)
+
+    # The suite's simulator takes one second to process (tests/conftest.py).
+    assert accepted["retry_after"] == 1
+    assert "deferred" not in accepted
+    assert early.json()["status"] == "processing"
+    assert on_time.json()["status"] == "completed"
+
+
 def test_s18_the_clock_expires_codes_tokens_and_consents_and_steps_into_stops(
     portal: Portal, bank_client: Provider
 ) -> None:

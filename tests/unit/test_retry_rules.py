@@ -27,6 +27,24 @@ def test_backoff_honours_retry_after() -> None:
     assert retrieve.backoff(0, 120) == 121
 
 
+@pytest.mark.parametrize(
+    ("answer", "seconds"),
+    [
+        ({"retry_after": 0}, 0),
+        ({"retry_after": 2}, 2),
+        ({"retry_after": 10_000}, retrieve.MAX_POLL_SECONDS),
+        ({}, 1),
+        ({"retry_after": -1}, 1),
+        ({"retry_after": "2"}, 1),
+        ({"retry_after": True}, 1),
+    ],
+)
+def test_the_first_result_call_follows_the_portals_hint(
+    answer: dict[str, object], seconds: int
+) -> None:
+    assert retrieve._first_poll_seconds(answer) == seconds
+
+
 def test_every_countdown_is_shorter_than_the_visibility_timeout() -> None:
     from django.conf import settings
 
