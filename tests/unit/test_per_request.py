@@ -47,5 +47,6 @@ def test_each_request_starts_afresh() -> None:
     first = middleware(HttpRequest())
     second = middleware(HttpRequest())
 
+    assert isinstance(first, HttpResponse) and isinstance(second, HttpResponse)
     assert (first.content, second.content) == (b"1", b"2")
     assert per_request.remembered("clock", reads) == 3
