@@ -302,6 +302,9 @@ def request_information(portal: Portal, access_token: str) -> str:
             f" ({deferred.get('reason')}) until {deferred.get('available_at')}",
             file=sys.stderr,
         )
+    elif isinstance(hint := accepted.get("retry_after"), int) and hint > 0:
+        # The portal says when the result should be ready: no earlier call.
+        time.sleep(min(hint, 30))
     return _text(accepted, "process_id")
 
 
