@@ -60,7 +60,8 @@ class Retrieval(models.Model):
     access_expires_at = models.DateTimeField(null=True, blank=True)
     consent_expires_at = models.DateTimeField(null=True, blank=True)
 
-    process_id = models.CharField(max_length=100, blank=True)
+    # Indexed: a portal notice names the process, and finds its retrieval by it.
+    process_id = models.CharField(max_length=100, blank=True, db_index=True)
     result_sealed = models.TextField(blank=True)
     error_code = models.CharField(max_length=60, blank=True)
 
