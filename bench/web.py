@@ -55,8 +55,7 @@ MEMORY_TARGET_MB = 150.0
 FLOW_CLIENTS = (1, 4)
 POLL_SECONDS = 0.1
 WARM_UP_FLOWS = 4
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
-HOLDER, PIN, INCOME = "山田 花子", "1234", "567"
+INCOME = "567"
 
 
 @dataclass(frozen=True)
@@ -268,8 +267,7 @@ def prepared_callbacks(running: Harness, count: int) -> list[Item]:
             if cookie is None:
                 return
             flow = flow_driver(running, cookie)
-            identity = flow.consent(flow.start(**TYPED))
-            redirect = flow.identify(identity, HOLDER, PIN, follow=False)
+            redirect = flow.authorize(follow=False)
             path = "/mynaportal/callback/?" + urlencode(callback_params(redirect))
             with lock:
                 items.append(Item("GET", path, {"Cookie": cookie}))
@@ -531,8 +529,7 @@ def one_flow(running: Harness, cookie: str) -> tuple[float, float, int]:
 
     flow.http.request = timed  # type: ignore[method-assign]
     began = time.perf_counter()
-    identity = flow.consent(flow.start(**TYPED))
-    status = flow.identify(identity, HOLDER, PIN, follow=True)
+    status = flow.authorize()
     deadline = time.monotonic() + 60
     while "/loans/apply/" not in status.url:
         if time.monotonic() > deadline:

@@ -24,10 +24,14 @@ class PersonalDataAdmin(admin.ModelAdmin[_Record]):
 
     columns: list[str] = []
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
+    def get_list_display(  # type: ignore[override]
+        self, request: HttpRequest
+    ) -> list[str]:
         return [name for name in self.columns if self._may_see(request, name)]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
+    def get_fields(  # type: ignore[override]
+        self, request: HttpRequest, obj: Any = None
+    ) -> list[str]:
         names = [field.name for field in self.model._meta.fields]
         return [name for name in names if self._may_see(request, name)]
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import pytest
@@ -57,16 +58,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _portal_database(tmp: Path) -> str:
-    """A fresh database for the simulator, beside the bank's test database."""
+def fresh_database(suffix: str, folder: Path) -> str:
+    """An empty database for a simulator, named after the bank's test database.
+
+    On PostgreSQL ``<name>_<suffix>`` on the same server, dropped and created
+    again; without PostgreSQL a SQLite file in ``folder``.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        return f"sqlite:///{tmp / 'portal.sqlite3'}"
+        return f"sqlite:///{folder / f'{suffix}.sqlite3'}"
 
     import psycopg
 
     config = dj_database_url.parse(url)
-    name = f"{config['NAME']}_portal_test"
+    name = f"{config['NAME']}_{suffix}"
     maintenance = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -144,7 +149,7 @@ def portal(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bankdemo.settings.portal",
-        "SIMULATOR_DATABASE_URL": _portal_database(tmp),
+        "SIMULATOR_DATABASE_URL": fresh_database("portal_test", tmp),
         "MYNAPORTAL_SIM_ISSUER": url,
         "MYNAPORTAL_SIM_PROCESSING_SECONDS": "1",
         "BANKDEMO_VAR_DIR": str(tmp),
@@ -330,6 +335,32 @@ def flow_signed_in(bank: str, portal: Portal, customer: object) -> object:
     web = WebFlow(bank=bank, portal=portal.url)
     web.sign_in("hanako@example.com", CUSTOMER_PASSWORD)
     return web
+
+
+@pytest.fixture
+def portal_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the bank's calls to the portal, in order, as they are made."""
+    from mynaportal.client import portal as seam
+
+    calls: list[str] = []
+    original = seam.PortalSession._send
+
+    def recording(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(seam.PortalSession, "_send", recording)
+    return calls
+
+
+def queue(portal: Portal, step: str, message: str) -> None:
+    """Queue a bad message for the next use of a step (SECURITY S20)."""
+    answer = requests.post(
+        f"{portal.url}/api/v1/control/faults",
+        json={"endpoint": step, "kind": "bad_message", "message": message},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# What the demo customer types into the loan form, and their card and PIN.
+TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+HOLDER, PIN = "山田 花子", "1234"
 
 
 def csrf_of(page: str) -> str:
@@ -99,6 +102,14 @@ class WebFlow:
             headers={"Referer": identity_page.url},
             allow_redirects=follow,
         )
+
+    def authorize(self, *, follow: bool = True) -> requests.Response:
+        """The whole journey as the demo customer: the form, consent, card and PIN.
+
+        ``follow=False`` stops at the portal's redirect back to the bank.
+        """
+        identity = self.consent(self.start(**TYPED))
+        return self.identify(identity, HOLDER, PIN, follow=follow)
 
     def wait_until_filled(
         self, status_url: str, timeout: float = 30

@@ -118,9 +118,10 @@ def _unverified_issuer(assertion: str) -> str:
 
 def _verified_assertion_claims(client: Client, assertion: str) -> dict[str, Any]:
     try:
+        published = registry.public_keys(client)
         token = jwt.decode(
             assertion,
-            KeySet.import_key_set(registry.public_keys(client)),  # type: ignore[arg-type]
+            KeySet.import_key_set(published),  # type: ignore[arg-type]
             algorithms=ASSERTION_ALGORITHMS,
         )
     except (JoseError, ValueError, KeyError):

@@ -14,15 +14,19 @@ from django.utils import timezone
 from mynaportal.client import sealing, tasks
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
-from tests.httpflow import WebFlow, callback_params, csrf_of, field_value
-
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+from tests.httpflow import (
+    HOLDER,
+    PIN,
+    TYPED,
+    WebFlow,
+    callback_params,
+    csrf_of,
+    field_value,
+)
 
 
 def completed_flow(flow: WebFlow) -> Retrieval:
-    identity = flow.consent(flow.start(**TYPED))
-    status = flow.identify(identity, "山田 花子", "1234", follow=True)
-    flow.wait_until_filled(status.url)
+    flow.wait_until_filled(flow.authorize().url)
     return Retrieval.objects.get()
 
 
@@ -99,7 +103,7 @@ def test_r28_logs_hold_no_name_income_token_code_or_verifier(
     caplog.set_level(logging.DEBUG)
     identity = flow_signed_in.consent(flow_signed_in.start(**TYPED))
     verifier = sealing.unseal(Retrieval.objects.get().code_verifier_sealed)
-    redirect = flow_signed_in.identify(identity, "山田 花子", "1234", follow=False)
+    redirect = flow_signed_in.identify(identity, HOLDER, PIN, follow=False)
     code = callback_params(redirect)["code"]
     forged = {**callback_params(redirect), "state": "forged-state-0000"}
     flow_signed_in.http.get(
@@ -126,9 +130,9 @@ def _cancelled(flow: WebFlow, portal: Portal) -> None:
 
 def _wrong_pin_then_right(flow: WebFlow, portal: Portal) -> None:
     identity = flow.consent(flow.start(**TYPED))
-    again = flow.identify(identity, "山田 花子", "0000", follow=True)
+    again = flow.identify(identity, HOLDER, "0000", follow=True)
     assert "/oauth/identity" in again.url
-    status = flow.identify(again, "山田 花子", "1234", follow=True)
+    status = flow.identify(again, HOLDER, PIN, follow=True)
     flow.wait_until_filled(status.url)
 
 
@@ -136,8 +140,7 @@ def _through_a_planned_stop(flow: WebFlow, portal: Portal) -> None:
     clock = f"{portal.url}/api/v1/control/clock"
     requests.post(clock, json={"at": "2026-12-19T23:00:00+09:00"}, timeout=10)
     try:
-        identity = flow.consent(flow.start(**TYPED))
-        status = flow.identify(identity, "山田 花子", "1234", follow=True)
+        status = flow.authorize()
         _wait_for_waiting(status.url, flow)
         requests.post(clock, json={"at": "2026-12-21T00:01:00+09:00"}, timeout=10)
         flow.wait_until_filled(status.url)

@@ -16,9 +16,8 @@ import requests
 from loans.models import DemoMail
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
-from tests.httpflow import WebFlow, csrf_of, field_value
+from tests.httpflow import HOLDER, PIN, TYPED, WebFlow, csrf_of, field_value
 
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 TITLE = re.compile(r"<title>\s*(.*?)\s*\|\s*(.*?)\s*</title>", re.S)
 ENGLISH_DATETIME = re.compile(
     r"(January|February|March|April|May|June|July|August|September|October"
@@ -111,10 +110,10 @@ def test_the_flow_reads_in_english_with_amounts_and_dates_per_language(
     identity = flow.consent(consent)
     assert_page(identity.text, "en", "Mynaportal (simulator)")
     assert "Identity verification with your My Number Card" in identity.text
-    wrong = flow.identify(identity, "山田 花子", "9999", follow=True)
+    wrong = flow.identify(identity, HOLDER, "9999", follow=True)
     assert "Wrong PIN. 2 more wrong attempts will lock the card." in wrong.text
 
-    status = flow.identify(wrong, "山田 花子", "1234", follow=True)
+    status = flow.identify(wrong, HOLDER, PIN, follow=True)
     wait_until_waiting()
     waiting = flow.http.get(status.url).text
     assert_page(waiting, "en", "XX Bank")

@@ -11,9 +11,7 @@ from joserfc.jwk import ECKey
 
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
-from tests.httpflow import WebFlow
-
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+from tests.httpflow import TYPED, WebFlow
 
 
 def forged_notice(portal: Portal) -> str:

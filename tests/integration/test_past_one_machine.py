@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[2]
 APPLICANTS = 200
 CONCURRENT = 25
 STOP_AFTER = APPLICANTS // 2
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 JST = "+09:00"
 REFRESH = re.compile(r'<meta http-equiv="refresh" content="(\d+)">')
 
@@ -331,8 +330,7 @@ def applicant(site: Site, cookie: str, progress: Progress) -> None:
     name, _, value = cookie.partition("=")
     flow.http.cookies.set(name, value, domain="127.0.0.1", path="/")
     try:
-        identity = flow.consent(flow.start(**TYPED))
-        page = flow.identify(identity, "山田 花子", "1234", follow=True)
+        page = flow.authorize()
         with progress.lock:
             progress.past_callback += 1
         filled = follow_status(flow, page)

@@ -25,7 +25,6 @@ from tests.conftest import Portal, Worker
 from tests.httpflow import WebFlow, field_value
 
 State = Retrieval.State
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 
 
 def control(portal: Portal, what: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -73,18 +72,12 @@ def calendar_restored(portal: Portal) -> Iterator[None]:
     control(portal, "faults", {"clear": True})
 
 
-def consent_and_identify(flow: WebFlow) -> requests.Response:
-    """Through consent and the card; returns the bank's page after the callback."""
-    identity = flow.consent(flow.start(**TYPED))
-    return flow.identify(identity, "山田 花子", "1234", follow=True)
-
-
 def test_consent_in_the_third_saturday_stop_waits_then_completes_once(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
     control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
 
-    status_page = consent_and_identify(flow_signed_in)
+    status_page = flow_signed_in.authorize()
 
     wait_for(state_is(State.WAITING))
     retrieval = Retrieval.objects.get()
@@ -114,7 +107,7 @@ def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
     flow_signed_in: WebFlow, portal: Portal
 ) -> None:
     control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    consent_and_identify(flow_signed_in)
+    flow_signed_in.authorize()
     wait_for(state_is(State.WAITING))
     first_token = sealing.unseal(Retrieval.objects.get().access_token_sealed)
 
@@ -132,7 +125,7 @@ def test_a_stop_outlasting_the_consent_asks_to_consent_again(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
     control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    status_page = consent_and_identify(flow_signed_in)
+    status_page = flow_signed_in.authorize()
     wait_for(state_is(State.WAITING))
 
     # Past the 90 days of the demo bank's consent on the portal's clock.
@@ -153,7 +146,7 @@ def test_without_a_notice_the_bank_polls_when_the_stop_ends(
 ) -> None:
     control(portal, "clock", {"at": "2026-12-20T23:59:45+09:00", "frozen": False})
 
-    consent_and_identify(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(state_is(State.WAITING))
     retrieval = Retrieval.objects.get()
@@ -172,7 +165,7 @@ def _completed() -> bool:
 def test_the_same_tasks_delivered_twice_change_nothing(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
-    consent_and_identify(flow_signed_in)
+    flow_signed_in.authorize()
     wait_for(state_is(State.COMPLETED))
     retrieval = Retrieval.objects.get()
     before = new_calls()
@@ -201,7 +194,7 @@ def test_a_worker_killed_mid_task_completes_exactly_once(
     control(portal, "faults", {"endpoint": "result", "kind": "delay", "value": 6})
 
     try:
-        consent_and_identify(flow_signed_in)
+        flow_signed_in.authorize()
         wait_for(lambda: _fault_hits(portal) == 1)
         celery_worker.kill()
         celery_worker.start(MYNAPORTAL_LEASE_SECONDS="3")
@@ -241,7 +234,7 @@ def broken_broker() -> Iterator[Callable[[], None]]:
 def test_broker_down_at_the_callback_the_page_answers_and_the_sweep_recovers(
     flow_signed_in: WebFlow, portal: Portal, broken_broker: Callable[[], None]
 ) -> None:
-    status_page = consent_and_identify(flow_signed_in)
+    status_page = flow_signed_in.authorize()
 
     assert status_page.status_code == 200
     assert "/mynaportal/retrievals/" in status_page.url
@@ -261,7 +254,7 @@ def test_redis_restarted_empty_the_sweep_sends_what_is_overdue(
 ) -> None:
     settings.MYNAPORTAL_SWEEP_GRACE_SECONDS = 1
     control(portal, "faults", {"endpoint": "result", "kind": "status", "value": 503})
-    consent_and_identify(flow_signed_in)
+    flow_signed_in.authorize()
     wait_for(lambda: Retrieval.objects.filter(attempts=1).exists())
 
     celery_worker.kill()
@@ -283,7 +276,7 @@ def test_transient_failures_run_out_into_failed_with_the_reason(
     )
 
     try:
-        consent_and_identify(flow_signed_in)
+        flow_signed_in.authorize()
         wait_for(state_is(State.FAILED), timeout=40)
     finally:
         celery_worker.start()
@@ -296,7 +289,7 @@ def test_a_permanent_answer_is_not_retried(
 ) -> None:
     control(portal, "faults", {"endpoint": "result", "kind": "status", "value": 403})
 
-    consent_and_identify(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(state_is(State.FAILED))
     assert Retrieval.objects.get().attempts == 0

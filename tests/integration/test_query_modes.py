@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mynaportal.client.models import Retrieval
-from tests.httpflow import WebFlow, csrf_of
+from tests.httpflow import HOLDER, PIN, WebFlow, csrf_of
 
 
 def run(flow: WebFlow, **condition: str) -> str:
@@ -19,7 +19,7 @@ def run(flow: WebFlow, **condition: str) -> str:
         headers={"Referer": f"{flow.bank}/developer/"},
     )
     identity = flow.consent(consent)
-    flow.identify(identity, "山田 花子", "1234", follow=True)
+    flow.identify(identity, HOLDER, PIN, follow=True)
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -12,20 +12,9 @@ import requests
 
 from mynaportal.client import sealing
 from mynaportal.client.models import Retrieval
-from tests.conftest import Portal
+from tests.conftest import Portal, queue
 from tests.httpflow import WebFlow, callback_params
 from tests.integration.test_simulator_protocol import CLIENT_ID, push
-
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
-
-
-def queue(portal: Portal, step: str, message: str) -> None:
-    answer = requests.post(
-        f"{portal.url}/api/v1/control/faults",
-        json={"endpoint": step, "kind": "bad_message", "message": message},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
 
 
 @pytest.fixture(autouse=True)
@@ -34,26 +23,6 @@ def nothing_left_queued(portal: Portal) -> Iterator[None]:
     requests.post(
         f"{portal.url}/api/v1/control/faults", json={"clear": True}, timeout=10
     )
-
-
-@pytest.fixture
-def portal_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from mynaportal.client import portal as seam
-
-    calls: list[str] = []
-    original = seam.PortalSession._send
-
-    def recording(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        calls.append(name)
-        return original(self, name, *args, **kwargs)
-
-    monkeypatch.setattr(seam.PortalSession, "_send", recording)
-    return calls
-
-
-def authorize(flow: WebFlow) -> requests.Response:
-    identity = flow.consent(flow.start(**TYPED))
-    return flow.identify(identity, "山田 花子", "1234", follow=True)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -71,7 +40,7 @@ def test_a_spoiled_authorization_response_makes_no_token_call(
 ) -> None:
     queue(portal, "authorize", message)
 
-    page = authorize(flow_signed_in)
+    page = flow_signed_in.authorize()
 
     assert page.status_code == 400
     assert 'data-testid="callback-error"' in page.text
@@ -95,7 +64,7 @@ def test_a_bad_id_token_fails_the_retrieval_with_no_data_call(
 ) -> None:
     queue(portal, "token", message)
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     retrieval = Retrieval.objects.get()
     assert retrieval.state == Retrieval.State.FAILED
@@ -122,7 +91,7 @@ def test_a_bad_result_is_rejected_and_nothing_is_filled(
 ) -> None:
     queue(portal, "result", message)
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.FAILED).exists())
     retrieval = Retrieval.objects.get()
@@ -135,7 +104,7 @@ def test_an_individual_number_in_a_result_is_dropped_before_it_is_stored(
 ) -> None:
     queue(portal, "result", "result_individual_number")
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
     stored = sealing.unseal(Retrieval.objects.get().result_sealed)
@@ -210,7 +179,7 @@ def test_a_partial_record_fills_nothing_and_says_why(
 ) -> None:
     queue(portal, "result", "result_partial_record")
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
     form = flow_signed_in.http.get(f"{flow_signed_in.bank}/loans/apply/").text
@@ -224,7 +193,7 @@ def test_a_long_processing_is_polled_until_ready(
 ) -> None:
     queue(portal, "request", "long_processing")
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     time.sleep(5)
     assert Retrieval.objects.get().state == Retrieval.State.REQUESTED
@@ -253,7 +222,7 @@ def test_a_transient_fault_is_retried_and_the_retrieval_completes(
     )
     assert answer.status_code == 200
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
     assert Retrieval.objects.get().attempts == 1
@@ -270,7 +239,7 @@ def test_a_hang_past_the_timeout_is_retried(
     )
 
     try:
-        authorize(flow_signed_in)
+        flow_signed_in.authorize()
         wait_for(
             lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists(),
             timeout=40,
@@ -291,7 +260,7 @@ def test_a_rotated_portal_key_keeps_flows_working(
         f"{portal.url}/api/v1/control/keys", json={"rotate": True}, timeout=10
     ).json()["keys"]
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     wait_for(lambda: Retrieval.objects.filter(state=Retrieval.State.COMPLETED).exists())
     assert len(rotated) == len(before) + 1

@@ -9,9 +9,7 @@ import requests
 from mynaportal.client import portal as portal_seam
 from mynaportal.client.models import Retrieval
 from tests.conftest import CUSTOMER_PASSWORD, Portal
-from tests.httpflow import WebFlow, callback_params, field_value
-
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+from tests.httpflow import TYPED, WebFlow, callback_params, field_value
 
 
 @pytest.fixture
@@ -33,13 +31,8 @@ def flow(flow_signed_in: WebFlow) -> WebFlow:
     return flow_signed_in
 
 
-def _authorized_redirect(flow: WebFlow) -> requests.Response:
-    identity = flow.consent(flow.start(**TYPED))
-    return flow.identify(identity, "山田 花子", "1234", follow=False)
-
-
 def test_income_fills_itself_from_the_latest_taxable_year(flow: WebFlow) -> None:
-    status_page = flow.http.get(_authorized_redirect(flow).headers["Location"])
+    status_page = flow.http.get(flow.authorize(follow=False).headers["Location"])
     assert "/mynaportal/retrievals/" in status_page.url
 
     form = flow.wait_until_filled(status_page.url)
@@ -57,7 +50,7 @@ def test_income_fills_itself_from_the_latest_taxable_year(flow: WebFlow) -> None
 def test_callback_with_wrong_state_shows_error_and_makes_no_token_call(
     flow: WebFlow, portal_calls: list[str]
 ) -> None:
-    params = callback_params(_authorized_redirect(flow))
+    params = callback_params(flow.authorize(follow=False))
     params["state"] = "forged-state-value-000000"
 
     answer = flow.http.get(f"{flow.bank}/mynaportal/callback/", params=params)
@@ -71,7 +64,7 @@ def test_callback_with_wrong_state_shows_error_and_makes_no_token_call(
 def test_callback_with_wrong_issuer_makes_no_token_call(
     flow: WebFlow, portal_calls: list[str]
 ) -> None:
-    params = callback_params(_authorized_redirect(flow))
+    params = callback_params(flow.authorize(follow=False))
     params["iss"] = "https://evil.example"
 
     answer = flow.http.get(f"{flow.bank}/mynaportal/callback/", params=params)
@@ -81,7 +74,7 @@ def test_callback_with_wrong_issuer_makes_no_token_call(
 
 
 def test_replayed_callback_fails_and_the_first_result_stays(flow: WebFlow) -> None:
-    params = callback_params(_authorized_redirect(flow))
+    params = callback_params(flow.authorize(follow=False))
     first = flow.http.get(f"{flow.bank}/mynaportal/callback/", params=params)
     flow.wait_until_filled(first.url)
 
@@ -107,7 +100,7 @@ def test_cancel_at_consent_returns_to_the_form_with_what_was_typed(
 def test_another_customer_cannot_see_the_retrieval(
     flow: WebFlow, other_customer: Any, portal: Portal
 ) -> None:
-    status_url = flow.http.get(_authorized_redirect(flow).headers["Location"]).url
+    status_url = flow.http.get(flow.authorize(follow=False).headers["Location"]).url
     intruder = WebFlow(bank=flow.bank, portal=portal.url)
     intruder.sign_in("taro@example.com", CUSTOMER_PASSWORD)
 
@@ -117,7 +110,7 @@ def test_another_customer_cannot_see_the_retrieval(
 def test_the_inspector_shows_every_step_with_personal_values_masked(
     flow: WebFlow, portal: Portal
 ) -> None:
-    status_page = flow.http.get(_authorized_redirect(flow).headers["Location"])
+    status_page = flow.http.get(flow.authorize(follow=False).headers["Location"])
     flow.wait_until_filled(status_page.url)
 
     page = requests.get(f"{portal.url}/inspector/", timeout=10).text

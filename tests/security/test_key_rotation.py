@@ -17,7 +17,7 @@ from mynaportal.client.keys import public_jwks, retire_old_keys, rotate_client_k
 from mynaportal.client.models import Retrieval
 from tests.conftest import Portal
 from tests.httpflow import WebFlow, field_value
-from tests.security.test_relying_party import authorize, wait_for_state
+from tests.security.test_relying_party import wait_for_state
 
 CLIENT_ID = "SP12345678_AB1234"
 
@@ -72,7 +72,7 @@ def test_rotating_every_key_during_a_pending_retrieval_breaks_nothing(
         "faults",
         {"endpoint": "request", "kind": "bad_message", "message": "long_processing"},
     )
-    status = authorize(flow_signed_in)
+    status = flow_signed_in.authorize()
     wait_for_state(Retrieval.State.REQUESTED, timeout=15)
 
     new_kids = rotate_client_keys(keys_published_by_the_bank)
@@ -99,7 +99,7 @@ def test_after_the_overlap_window_only_the_new_keys_remain_and_flows_work(
     control(portal, "clock", {"move_seconds": 601})
     try:
         portal_after = portal_kids(portal)
-        status = authorize(flow_signed_in)
+        status = flow_signed_in.authorize()
         form = flow_signed_in.wait_until_filled(status.url, timeout=60)
     finally:
         control(portal, "clock", {"reset": True})

@@ -6,7 +6,6 @@ its client certificate and checks the portal's server certificate. The whole
 flow runs through it here; plain HTTP stays for `make demo`.
 """
 
-import os
 import shutil
 import string
 import subprocess
@@ -18,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import pytest
 import requests
 from pytest_django.fixtures import Settings
@@ -27,13 +25,19 @@ import tests.security.test_portal_simulator as simulator
 from mynaportal.client import sealing
 from mynaportal.client.models import Retrieval
 from mynaportal.simulator import tls
-from tests.conftest import CUSTOMER_PASSWORD, ROOT, Portal, Worker, free_port
+from tests.conftest import (
+    CUSTOMER_PASSWORD,
+    ROOT,
+    Portal,
+    Worker,
+    free_port,
+    fresh_database,
+)
 from tests.httpflow import WebFlow, field_value
 
 NGINX = "/usr/sbin/nginx"
 TEMPLATE = ROOT / "deploy" / "nginx" / "simulator-mtls.conf.template"
 CLIENT_ID = simulator.CLIENT_ID
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
 
 
 @dataclass(frozen=True)
@@ -55,22 +59,6 @@ class TlsPortal:
         if certificate is not None:
             http.cert = (str(certificate.certificate), str(certificate.key))
         return http
-
-
-def _database(name: str) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return f"sqlite:///{name}.sqlite3"
-
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    database = f"{config['NAME']}_{name}"
-    maintenance = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{database}"')
-    return url.rsplit("/", 1)[0] + "/" + database
 
 
 def _certificates(folder: Path) -> dict[str, tls.Issued]:
@@ -115,7 +103,7 @@ def tls_portal(
     url = f"https://127.0.0.1:{port}"
     env = {
         **portal.env,
-        "SIMULATOR_DATABASE_URL": _database("portal_tls_test"),
+        "SIMULATOR_DATABASE_URL": fresh_database("portal_tls_test", tmp),
         "MYNAPORTAL_SIM_ISSUER": url,
         "MYNAPORTAL_SIM_BEHIND_TLS": "1",
         "BANKDEMO_VAR_DIR": str(tmp),
@@ -208,16 +196,23 @@ def _signing_key(bank_keys: Path) -> Any:
     return next(key for key in keys.keys if key.get("use") == "sig")
 
 
-def test_the_whole_flow_runs_through_nginx_with_mutual_tls(
+@pytest.fixture
+def flow_through_tls(
     bank_through_tls: str, tls_portal: TlsPortal, customer: Any
-) -> None:
+) -> WebFlow:
+    """The customer signed in, with the browser trusting the demo CA."""
     flow = WebFlow(bank=bank_through_tls, portal=tls_portal.url)
     flow.http = tls_portal.session(None)
     flow.sign_in("hanako@example.com", CUSTOMER_PASSWORD)
+    return flow
 
-    identity = flow.consent(flow.start(**TYPED))
-    status = flow.identify(identity, "山田 花子", "1234", follow=True)
-    form = flow.wait_until_filled(status.url)
+
+def test_the_whole_flow_runs_through_nginx_with_mutual_tls(
+    flow_through_tls: WebFlow,
+) -> None:
+    flow = flow_through_tls
+
+    form = flow.wait_until_filled(flow.authorize().url)
 
     assert field_value(form.text, "annual_income_man_yen") == "567"
     retrieval = Retrieval.objects.get()
@@ -252,15 +247,9 @@ def test_s12_behind_tls_a_missing_untrusted_expired_or_foreign_certificate_is_re
 
 
 def test_s12_a_token_presented_with_another_certificate_is_401(
-    bank_through_tls: str, tls_portal: TlsPortal, customer: Any
+    flow_through_tls: WebFlow, tls_portal: TlsPortal
 ) -> None:
-    flow = WebFlow(bank=bank_through_tls, portal=tls_portal.url)
-    flow.http = tls_portal.session(None)
-    flow.sign_in("hanako@example.com", CUSTOMER_PASSWORD)
-    identity = flow.consent(flow.start(**TYPED))
-    flow.wait_until_filled(
-        flow.identify(identity, "山田 花子", "1234", follow=True).url
-    )
+    flow_through_tls.wait_until_filled(flow_through_tls.authorize().url)
     access = sealing.unseal(Retrieval.objects.get().access_token_sealed)
 
     def request_with(certificate: tls.Issued | None) -> requests.Response:

@@ -12,7 +12,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -24,10 +24,16 @@ from mynaportal.client import portal as seam
 from mynaportal.client import sealing
 from mynaportal.client.models import Retrieval
 from mynaportal.simulator.personas import invalid_individual_number
-from tests.conftest import CUSTOMER_PASSWORD, ROOT, Portal
-from tests.httpflow import WebFlow, callback_params, csrf_of, field_value
-
-TYPED = {"desired_date": "20301001", "amount_man_yen": "3000", "term_years": "35"}
+from tests.conftest import CUSTOMER_PASSWORD, ROOT, Portal, queue
+from tests.httpflow import (
+    HOLDER,
+    PIN,
+    TYPED,
+    WebFlow,
+    callback_params,
+    csrf_of,
+    field_value,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -38,20 +44,7 @@ def no_fault_left(portal: Portal) -> Iterator[None]:
     )
 
 
-@pytest.fixture
-def portal_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    original: Callable[..., Any] = seam.PortalSession._send
-
-    def recording(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        calls.append(name)
-        return original(self, name, *args, **kwargs)
-
-    monkeypatch.setattr(seam.PortalSession, "_send", recording)
-    return calls
-
-
-def redirect_back(flow: WebFlow, holder: str = "山田 花子", pin: str = "1234") -> Any:
+def redirect_back(flow: WebFlow, holder: str = HOLDER, pin: str = PIN) -> Any:
     identity = flow.consent(flow.start(**TYPED))
     return flow.identify(identity, holder, pin, follow=False)
 
@@ -160,21 +153,6 @@ def test_r12_token_endpoint_down_offers_a_fresh_start_and_no_half_record(
     assert "申込画面に戻る" in status.text
     assert portal_calls.count("token") == 1
     assert "request" not in portal_calls
-
-
-def queue(portal: Portal, step: str, message: str) -> None:
-    answer = requests.post(
-        f"{portal.url}/api/v1/control/faults",
-        json={"endpoint": step, "kind": "bad_message", "message": message},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-
-
-def authorize(flow: WebFlow) -> requests.Response:
-    """The whole browser journey, back to the bank's status page."""
-    identity = flow.consent(flow.start(**TYPED))
-    return flow.identify(identity, "山田 花子", "1234", follow=True)
 
 
 def wait_for_state(state: str, timeout: float = 30) -> Retrieval:
@@ -346,7 +324,7 @@ def test_r13_return_addresses_off_the_site_are_ignored(
 
 def failed_in_the_callback(flow: WebFlow) -> Retrieval:
     """Run the journey; the bank must stop at the token answer, with no data call."""
-    page = authorize(flow)
+    page = flow.authorize()
 
     assert 'data-state="failed"' in page.text
     retrieval = Retrieval.objects.get()
@@ -358,7 +336,7 @@ def failed_in_the_callback(flow: WebFlow) -> Retrieval:
 
 def failed_at_the_result(flow: WebFlow) -> Retrieval:
     """Run the journey; the bank must refuse the result and fill nothing."""
-    authorize(flow)
+    flow.authorize()
 
     retrieval = wait_for_state(Retrieval.State.FAILED)
     assert retrieval.result_sealed == ""
@@ -424,7 +402,7 @@ def test_r15_an_audience_as_a_one_element_list_is_accepted(
 ) -> None:
     queue(portal, "token", "id_token_aud_list")
 
-    status = authorize(flow_signed_in)
+    status = flow_signed_in.authorize()
 
     form = flow_signed_in.wait_until_filled(status.url)
     assert field_value(form.text, "annual_income_man_yen") == "567"
@@ -521,7 +499,7 @@ def test_r24_a_401_on_a_data_call_is_met_by_one_refresh(
 ) -> None:
     _fail_next(portal, "request", 401, times=1)
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     retrieval = wait_for_state(Retrieval.State.COMPLETED)
     calls = settled_calls(retrieval)
@@ -534,7 +512,7 @@ def test_r24_a_401_after_the_refresh_asks_for_consent_again_and_stops(
 ) -> None:
     _fail_next(portal, "request", 401, times=5)
 
-    page = authorize(flow_signed_in)
+    page = flow_signed_in.authorize()
 
     retrieval = wait_for_state(Retrieval.State.EXPIRED)
     assert retrieval.error_code == "consent_again"
@@ -566,7 +544,7 @@ def test_r27_an_individual_number_in_a_payload_is_dropped_before_storing_or_logg
 ) -> None:
     queue(portal, "result", "result_individual_number")
 
-    authorize(flow_signed_in)
+    flow_signed_in.authorize()
 
     retrieval = wait_for_state(Retrieval.State.COMPLETED)
     stored = sealing.unseal(retrieval.result_sealed)
@@ -582,7 +560,7 @@ def test_r27_an_individual_number_in_a_payload_is_dropped_before_storing_or_logg
 def test_r32_another_customer_gets_404_for_an_application_or_retrieval(
     flow_signed_in: WebFlow, portal: Portal, other_customer: Any
 ) -> None:
-    status = authorize(flow_signed_in)
+    status = flow_signed_in.authorize()
     form = flow_signed_in.wait_until_filled(status.url)
     submitted = flow_signed_in.http.post(
         f"{flow_signed_in.bank}/loans/apply/",
@@ -621,7 +599,7 @@ def test_r32_another_customer_gets_404_for_an_application_or_retrieval(
 def test_r33_pages_with_personal_data_are_not_stored_and_urls_carry_none(
     flow_signed_in: WebFlow,
 ) -> None:
-    status = authorize(flow_signed_in)
+    status = flow_signed_in.authorize()
     form = flow_signed_in.wait_until_filled(status.url)
     submitted = flow_signed_in.http.post(
         f"{flow_signed_in.bank}/loans/apply/",
