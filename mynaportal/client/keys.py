@@ -6,6 +6,7 @@ from typing import Any
 
 from joserfc.jwk import ECKey, KeySet
 
+from mynaportal import jose_keys
 from mynaportal.client import conf
 
 SIGNING_ALGORITHM = "ES256"
@@ -63,7 +64,8 @@ def _write(path: Path, keys: list[dict[str, Any]]) -> None:
 
 
 def _key_set() -> KeySet:
-    return KeySet.import_key_set(json.loads(conf.client_keys_file().read_text()))
+    # Read on every use, so a rotation shows at once; parsed once per content.
+    return jose_keys.key_set(json.loads(conf.client_keys_file().read_text()))
 
 
 def _newest(use: str) -> Any:

@@ -10,7 +10,9 @@ import functools
 import logging
 import os
 import secrets
+import threading
 import time
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -75,10 +77,7 @@ class PortalSession:
     """
 
     def __init__(self, retrieval_id: str | None = None) -> None:
-        self.http = requests.Session()
-        # The environment is read once per process (``_environment``), not by
-        # requests on every call.
-        self.http.trust_env = False
+        self.http = _http()
         self.retrieval_id = retrieval_id
         self._pending: list[dict[str, Any]] = []
 
@@ -263,6 +262,29 @@ class PortalSession:
             raise
         self._note(name, response.status_code, started, body)
         return body
+
+
+_local = threading.local()
+
+
+def _http() -> requests.Session:
+    """This thread's HTTP session, kept for the life of the process.
+
+    Building one (its adapters and connection pools) cost more than a call;
+    kept, it also reuses the portal's connection where the portal keeps it
+    open. One per thread, as a requests session is not shared across threads.
+    """
+    http = getattr(_local, "http", None)
+    if http is None:
+        http = requests.Session()
+        # The environment is read once per process (``_environment``), not by
+        # requests on every call.
+        http.trust_env = False
+        # Shared by every retrieval: nothing one call is told may travel with
+        # the next, so no cookie is ever kept.
+        http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        _local.http = http
+    return http
 
 
 @functools.lru_cache(maxsize=32)

@@ -15,9 +15,8 @@ from django.conf import settings
 from django.db.models import F
 from joserfc import jwe
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
-from mynaportal import catalog, schedule
+from mynaportal import catalog, jose_keys, schedule
 from mynaportal.simulator import clock, registry, scenario
 from mynaportal.simulator.models import Grant, InformationRecord, ProcessRequest
 from mynaportal.simulator.oauth import OAuthError, issuer, pairwise_subject
@@ -128,11 +127,10 @@ def process_for(grant: Grant, body: object) -> ProcessRequest:
     if not isinstance(body, dict) or not isinstance(body.get("process_id"), str):
         raise OAuthError("invalid_request", 'The body must be {"process_id": "..."}')
 
-    process = ProcessRequest.objects.filter(
-        grant=grant, process_id=body["process_id"]
-    ).first()
-    if process is None:
-        raise OAuthError("invalid_request", "Unknown process_id", 404)
+    try:
+        process = ProcessRequest.objects.get(grant=grant, process_id=body["process_id"])
+    except ProcessRequest.DoesNotExist:
+        raise OAuthError("invalid_request", "Unknown process_id", 404) from None
 
     # The grant as loaded with its token, client and persona: no second read.
     process.grant = grant
@@ -244,7 +242,7 @@ def _encrypt_for(grant: Grant, plaintext: str) -> str:
         raise OAuthError("invalid_client", "The client registered no encryption key")
 
     try:
-        key = KeySet.import_key_set({"keys": keys}).keys[0]
+        key = jose_keys.key_set({"keys": keys}).keys[0]
         header = {
             "alg": ENCRYPTION_ALGORITHM,
             "enc": CONTENT_ENCRYPTION,

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from joserfc.jwk import ECKey
 
+from mynaportal import jose_keys
 from mynaportal.simulator import clock
 from mynaportal.simulator.models import SigningKey
 
@@ -46,7 +47,7 @@ def _published() -> QuerySet[SigningKey]:
 
 def current_signing_key() -> ECKey:
     """Return the newest unretired signing key as a JOSE key."""
-    return ECKey.import_key(ensure_signing_key().private_jwk)
+    return jose_keys.ec_key(ensure_signing_key().private_jwk)
 
 
 def public_jwks() -> dict[str, Any]:

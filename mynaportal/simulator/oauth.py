@@ -20,9 +20,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
-from mynaportal import catalog
+from mynaportal import catalog, jose_keys
 from mynaportal.simulator import clock, identity, jpki, registry, scenario
 from mynaportal.simulator.models import (
     AuthorizationCode,
@@ -121,7 +120,7 @@ def _verified_assertion_claims(client: Client, assertion: str) -> dict[str, Any]
         published = registry.public_keys(client)
         token = jwt.decode(
             assertion,
-            KeySet.import_key_set(published),  # type: ignore[arg-type]
+            jose_keys.key_set(published),
             algorithms=ASSERTION_ALGORITHMS,
         )
     except (JoseError, ValueError, KeyError):
@@ -421,9 +420,11 @@ def pairwise_subject(client: Client, persona: Persona) -> str:
 
 def _live_token(value: str, kind: str) -> Token | None:
     now = clock.now()
-    return (
-        Token.objects.select_related("grant", "grant__client", "grant__persona")
-        .filter(
+    try:
+        # get(), not first(): the hash is unique, and no ORDER BY is built.
+        return Token.objects.select_related(
+            "grant", "grant__client", "grant__persona"
+        ).get(
             token_hash=digest(value),
             kind=kind,
             expires_at__gt=now,
@@ -431,8 +432,8 @@ def _live_token(value: str, kind: str) -> Token | None:
             grant__revoked_at__isnull=True,
             grant__expires_at__gt=now,
         )
-        .first()
-    )
+    except Token.DoesNotExist:
+        return None
 
 
 def revoke(client: Client, params: dict[str, str]) -> None:

@@ -1,6 +1,9 @@
-"""The environment's proxies and CA bundle, read once per process for portal calls."""
+"""What portal calls keep per process: the environment's proxies and CA bundle,
+and one HTTP session per thread that never carries a cookie between calls."""
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -48,3 +51,53 @@ def test_the_environment_is_read_once_per_url(monkeypatch: pytest.MonkeyPatch) -
     _, bundle = portal._environment("https://portal.example/token")
 
     assert bundle == "/etc/bank/ca.pem"
+
+
+class _SetsACookie(BaseHTTPRequestHandler):
+    """Answers every POST with a cookie, and notes the Cookie header it was sent."""
+
+    seen: list[str | None] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        self.seen.append(self.headers.get("Cookie"))
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "portal_session=someone-else; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def cookie_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SetsACookie)
+    _SetsACookie.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_shared_http_session_never_sends_a_cookie_it_was_given(
+    cookie_server: str,
+) -> None:
+    for _ in range(2):
+        portal.PortalSession()._send("result", "POST", cookie_server)
+
+    assert _SetsACookie.seen == [None, None]
+
+
+def test_each_thread_has_its_own_http_session_and_keeps_it() -> None:
+    here = portal.PortalSession().http
+    elsewhere: list[object] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(portal._http()))
+    thread.start()
+    thread.join()
+
+    assert portal.PortalSession().http is here
+    assert elsewhere and elsewhere[0] is not here
