@@ -12,6 +12,7 @@ from bankdemo.settings.base import (
     MIDDLEWARE,
     TEMPLATES,
     VAR_DIR,
+    cache,
     database,
 )
 from bankdemo.settings.env import env_int, env_str
@@ -35,6 +36,8 @@ MIDDLEWARE.insert(
 ROOT_URLCONF = "bankdemo.urls"
 ERROR_PAGE_TEMPLATE = "loans/http_error.html"
 DATABASES = {"default": database("DATABASE_URL", "bank.sqlite3")}
+# allauth counts sign-in rate limits here: shared by every web process when set.
+CACHES = {"default": cache("DJANGO_CACHE_URL")}
 
 # The bank and the portal run on the same host in the demo, and browsers do not
 # separate cookies by port: each site keeps cookies of its own name.

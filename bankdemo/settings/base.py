@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from bankdemo.settings.env import env_bool, env_list, env_str, secret_key
 
@@ -68,6 +69,25 @@ def database(env_name: str, sqlite_name: str) -> dict[str, object]:
         # A file, not memory, so that test threads (live server, worker) share it.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-{sqlite_name}")}
     return config
+
+
+def cache(env_name: str) -> dict[str, object]:
+    """The default cache: this process's memory, or one Redis shared by all."""
+    url = env_str(env_name, "")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        # The URL itself is not repeated: it may hold a password.
+        raise ImproperlyConfigured(
+            f"{env_name} must be a redis://, rediss:// or unix:// URL"
+        )
+    return {
+        "BACKEND": "sitewide.cache.SharedCache",
+        "LOCATION": url,
+        # A Redis that does not answer costs a page a second at most, not
+        # redis-py's default of five.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 
 
 LANGUAGE_CODE = "ja"

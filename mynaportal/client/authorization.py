@@ -249,6 +249,6 @@ def retrieval_of(
     if not owner.is_authenticated:
         return None
     try:
-        return Retrieval.objects.filter(owner_id=owner.pk, pk=retrieval_id).first()
-    except (ValueError, TypeError, ValidationError):
+        return Retrieval.objects.get(owner_id=owner.pk, pk=retrieval_id)
+    except (Retrieval.DoesNotExist, ValueError, TypeError, ValidationError):
         return None

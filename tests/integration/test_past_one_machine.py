@@ -199,6 +199,8 @@ def _start_everything(site: Site, secret_key: str) -> None:
         "DJANGO_SETTINGS_MODULE": "bankdemo.settings.bank",
         "DATABASE_URL": site.bank_db,
         "REDIS_URL": site.redis_url,
+        # As in production: one cache for both web processes (their rate limits).
+        "DJANGO_CACHE_URL": site.redis_url,
         "MYNAPORTAL_ISSUER": site.portal_url,
         "MYNAPORTAL_REDIRECT_URI": f"{site.bank_url}/mynaportal/callback/",
         "MYNAPORTAL_CLIENT_KEYS_FILE": str(site.tmp / "keys" / "client.jwks.json"),

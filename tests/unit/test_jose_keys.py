@@ -1,5 +1,7 @@
 """Keys parsed once per process, by their whole JSON text."""
 
+from typing import Any
+
 import pytest
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
@@ -7,7 +9,7 @@ from joserfc.jwk import ECKey
 from mynaportal import jose_keys
 
 
-def _jwk() -> dict[str, object]:
+def _jwk() -> dict[str, Any]:
     key = ECKey.generate_key("P-256", parameters={"use": "enc"}, auto_kid=True)
     return key.as_dict(private=True)
 

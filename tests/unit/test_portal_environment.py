@@ -58,7 +58,7 @@ class _SetsACookie(BaseHTTPRequestHandler):
 
     seen: list[str | None] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         self.seen.append(self.headers.get("Cookie"))
         body = b"{}"
         self.send_response(200)
@@ -68,7 +68,7 @@ class _SetsACookie(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
