@@ -9,7 +9,9 @@ sign-in through unlimited rather than refusing every customer. Each failure is
 logged by operation and error class only; keys and values are never logged.
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -18,88 +20,48 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 
-def _unreachable(operation: str, error: RedisError) -> None:
-    logger.warning(
-        "Cache %s failed (%s); treated as a miss", operation, type(error).__name__
-    )
+def _or_else(
+    method: Callable[..., Any], fallback: Callable[..., Any]
+) -> Callable[..., Any]:
+    """``method``, answering ``fallback(*args)`` when Redis cannot be reached."""
+
+    @functools.wraps(method)
+    def tolerant(self: RedisCacheClient, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as error:
+            logger.warning(
+                "Cache %s failed (%s); treated as a miss",
+                method.__name__,
+                type(error).__name__,
+            )
+            return fallback(*args, **kwargs)
+
+    return tolerant
+
+
+def _cannot_count(*args: Any, **kwargs: Any) -> int:
+    raise ValueError("The cache cannot be reached")
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 class _MissWhenDown(RedisCacheClient):
     """Django's Redis client, with every failure to reach Redis turned into a miss."""
 
-    def add(self, key: Any, value: Any, timeout: Any) -> bool:
-        try:
-            return bool(super().add(key, value, timeout))
-        except RedisError as error:
-            _unreachable("add", error)
-            return True
-
-    def get(self, key: Any, default: Any) -> Any:
-        try:
-            return super().get(key, default)
-        except RedisError as error:
-            _unreachable("get", error)
-            return default
-
-    def set(self, key: Any, value: Any, timeout: Any) -> None:
-        try:
-            super().set(key, value, timeout)
-        except RedisError as error:
-            _unreachable("set", error)
-
-    def touch(self, key: Any, timeout: Any) -> bool:
-        try:
-            return bool(super().touch(key, timeout))
-        except RedisError as error:
-            _unreachable("touch", error)
-            return False
-
-    def delete(self, key: Any) -> bool:
-        try:
-            return bool(super().delete(key))
-        except RedisError as error:
-            _unreachable("delete", error)
-            return False
-
-    def get_many(self, keys: Any) -> dict[Any, Any]:
-        try:
-            return dict(super().get_many(keys))
-        except RedisError as error:
-            _unreachable("get_many", error)
-            return {}
-
-    def has_key(self, key: Any) -> bool:
-        try:
-            return bool(super().has_key(key))
-        except RedisError as error:
-            _unreachable("has_key", error)
-            return False
-
-    def incr(self, key: Any, delta: int) -> int:
-        try:
-            return int(super().incr(key, delta))
-        except RedisError as error:
-            _unreachable("incr", error)
-            raise ValueError("The cache cannot be reached") from None
-
-    def set_many(self, data: Any, timeout: Any) -> None:
-        try:
-            super().set_many(data, timeout)
-        except RedisError as error:
-            _unreachable("set_many", error)
-
-    def delete_many(self, keys: Any) -> None:
-        try:
-            super().delete_many(keys)
-        except RedisError as error:
-            _unreachable("delete_many", error)
-
-    def clear(self) -> bool:
-        try:
-            return bool(super().clear())
-        except RedisError as error:
-            _unreachable("clear", error)
-            return False
+    add = _or_else(RedisCacheClient.add, lambda key, value, timeout: True)
+    get = _or_else(RedisCacheClient.get, lambda key, default: default)
+    set = _or_else(RedisCacheClient.set, _nothing)
+    touch = _or_else(RedisCacheClient.touch, lambda key, timeout: False)
+    delete = _or_else(RedisCacheClient.delete, lambda key: False)
+    get_many = _or_else(RedisCacheClient.get_many, lambda keys: {})
+    has_key = _or_else(RedisCacheClient.has_key, lambda key: False)
+    incr = _or_else(RedisCacheClient.incr, _cannot_count)
+    set_many = _or_else(RedisCacheClient.set_many, _nothing)
+    delete_many = _or_else(RedisCacheClient.delete_many, _nothing)
+    clear = _or_else(RedisCacheClient.clear, lambda: False)
 
 
 class SharedCache(RedisCache):

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from mynaportal.simulator import per_request
+from mynaportal.simulator import control_state, per_request
 from mynaportal.simulator.models import ServerOverride, SimulatorClock
 
-CLOCK = "clock"
 OVERRIDES = "server_overrides"
 
 
@@ -22,11 +21,7 @@ def _state() -> SimulatorClock:
 
 def now() -> datetime:
     """Return the simulator's current time (timezone-aware)."""
-    state = per_request.remembered(
-        CLOCK, lambda: SimulatorClock.objects.filter(pk=1).first()
-    )
-    if state is None:
-        return timezone.now()
+    state = control_state.current()
     if state.frozen_at is not None:
         return state.frozen_at
     return timezone.now() + timedelta(seconds=state.offset_seconds)
@@ -38,7 +33,7 @@ def set_time(moment: datetime, *, frozen: bool) -> datetime:
     state.frozen_at = moment if frozen else None
     state.offset_seconds = (moment - timezone.now()).total_seconds()
     state.save()
-    per_request.forget(CLOCK)
+    control_state.forget()
     return now()
 
 
@@ -54,12 +49,15 @@ def move(seconds: float) -> datetime:
 def reset() -> datetime:
     """Back to real time."""
     SimulatorClock.objects.filter(pk=1).delete()
-    per_request.forget(CLOCK)
+    control_state.forget()
     return now()
 
 
 def forced_states() -> dict[str, bool]:
     """Servers forced up (True) or down (False) from the control panel."""
+    if not control_state.current().servers_forced:
+        return {}
+
     rows = per_request.remembered(
         OVERRIDES,
         lambda: list(ServerOverride.objects.values_list("server_code", "operating")),
@@ -70,6 +68,7 @@ def forced_states() -> dict[str, bool]:
 def force_server(server_code: str, operating: bool | None) -> None:
     """Force a server up or down; ``None`` returns it to its calendar."""
     per_request.forget(OVERRIDES)
+    control_state.forget()
     if operating is None:
         ServerOverride.objects.filter(server_code=server_code).delete()
         return

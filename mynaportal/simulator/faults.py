@@ -15,7 +15,7 @@ from django.db.models import F
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from mynaportal.simulator import per_request
+from mynaportal.simulator import control_state, per_request
 from mynaportal.simulator.models import Fault
 
 ENDPOINTS = {"par", "token", "revoke", "request", "result"}
@@ -36,23 +36,33 @@ def add(endpoint: object, kind: object, value: object, times: object) -> Fault:
     if kind == Fault.STATUS and not 400 <= value <= 599:
         raise ValueError("a status fault needs an HTTP status from 400 to 599")
 
-    per_request.forget(QUEUED)
+    forget_queued()
     return Fault.objects.create(
         endpoint=endpoint, kind=kind, value=float(value), remaining=times
     )
 
 
 def clear() -> None:
-    per_request.forget(QUEUED)
+    forget_queued()
     Fault.objects.all().delete()
+
+
+def forget_queued() -> None:
+    """After queuing or clearing: this request reads the queue again."""
+    per_request.forget(QUEUED)
+    control_state.forget()
 
 
 def queued() -> set[tuple[str, str]]:
     """(endpoint, kind) of every fault and bad message still to be played.
 
-    Read once per request, without a lock: only an endpoint with something
-    queued takes the locked path that plays it exactly once.
+    Read once per request, without a lock, and only when the control state
+    says something is queued: only an endpoint with something queued takes the
+    locked path that plays it exactly once.
     """
+    if not control_state.current().faults_queued:
+        return set()
+
     return per_request.remembered(
         QUEUED,
         lambda: set(

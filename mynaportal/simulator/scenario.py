@@ -18,7 +18,7 @@ from django.db.models import F
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from mynaportal.simulator import faults, per_request
+from mynaportal.simulator import faults
 from mynaportal.simulator.keys import SIGNING_ALGORITHM, current_signing_key
 from mynaportal.simulator.models import Fault
 
@@ -90,7 +90,7 @@ def queue(step: object, message: object, times: object = 1) -> Fault:
         raise ScenarioError(f"Unknown bad message for {step!r}: {message!r}")
     if not isinstance(times, int) or not 1 <= times <= 1000:
         raise ScenarioError("times must be a whole number from 1 to 1000")
-    per_request.forget(faults.QUEUED)
+    faults.forget_queued()
     return Fault.objects.create(
         endpoint=str(step),
         kind=Fault.BAD_MESSAGE,

@@ -1,0 +1,83 @@
+"""What every simulator call reads first: its clock, and whether anything is
+forced or queued.
+
+Each call asks for the simulator's time, for the servers forced up or down and
+for the faults queued for its endpoint. Through the ORM those were three
+queries, about 1 ms of CPU together, on every call; one ORM query joining them
+cost as much, nearly all of it in building the SQL. This fixed statement costs
+0.14 ms and one round trip (BENCHMARKS.md). It gives the clock row's offset and
+frozen time, and whether any server is forced and any fault or bad message is
+queued: only then does a call read those rows. Kept once per request, like the
+rest of ``per_request``; the functions that change any of it call ``forget``.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from mynaportal.simulator import per_request
+from mynaportal.simulator.models import Fault, ServerOverride, SimulatorClock
+
+NAME = "control_state"
+STATEMENT = (
+    "SELECT (SELECT {offset} FROM {clock} WHERE {id} = 1),"
+    " (SELECT {frozen} FROM {clock} WHERE {id} = 1),"
+    " EXISTS (SELECT 1 FROM {overrides}),"
+    " EXISTS (SELECT 1 FROM {faults} WHERE {remaining} > 0)"
+)
+
+
+@dataclass(frozen=True)
+class ControlState:
+    offset_seconds: float
+    frozen_at: datetime | None
+    servers_forced: bool
+    faults_queued: bool
+
+
+def current() -> ControlState:
+    """The state for this request (read anew on every call outside a request)."""
+    return per_request.remembered(NAME, _read)
+
+
+def forget() -> None:
+    per_request.forget(NAME)
+
+
+def _statement() -> str:
+    quote = connection.ops.quote_name
+    clock, fault = SimulatorClock._meta, Fault._meta
+    names = {
+        "clock": quote(clock.db_table),
+        "id": quote(str(clock.pk.column)),
+        "offset": quote(str(clock.get_field("offset_seconds").column)),
+        "frozen": quote(str(clock.get_field("frozen_at").column)),
+        "overrides": quote(ServerOverride._meta.db_table),
+        "faults": quote(fault.db_table),
+        "remaining": quote(str(fault.get_field("remaining").column)),
+    }
+    # Only the models' own table and column names, quoted: no input reaches it.
+    return STATEMENT.format(**names)
+
+
+def _read() -> ControlState:
+    with connection.cursor() as cursor:
+        cursor.execute(_statement())
+        offset, frozen, forced, queued = cursor.fetchone()
+    return ControlState(
+        offset_seconds=float(offset or 0),
+        frozen_at=_aware(frozen),
+        servers_forced=bool(forced),
+        faults_queued=bool(queued),
+    )
+
+
+def _aware(value: object) -> datetime | None:
+    """PostgreSQL gives an aware datetime; SQLite the stored UTC text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
