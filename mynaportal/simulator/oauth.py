@@ -84,8 +84,11 @@ def authenticate_client(params: dict[str, str]) -> Client:
 
     assertion = params.get("client_assertion", "")
     claimed = _unverified_issuer(assertion)
-    client = Client.objects.filter(client_id=claimed).first()
-    if client is None or params.get("client_id", claimed) != claimed:
+    try:
+        client = Client.objects.get(client_id=claimed)
+    except Client.DoesNotExist:
+        raise OAuthError("invalid_client", "Unknown client", 401) from None
+    if params.get("client_id", claimed) != claimed:
         raise OAuthError("invalid_client", "Unknown client", 401)
 
     usable(client)
@@ -273,8 +276,11 @@ class _CodeReplayed(Exception):
         self.grant = grant
 
 
-def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
-    """Redeem an authorization code (IF001-03) for tokens and an ID token."""
+def exchange_code(client: Client, params: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Redeem an authorization code (IF001-03) for tokens and an ID token.
+
+    Returns the answer and the flow it belongs to (for the inspector).
+    """
     try:
         return _redeem(client, params)
     except _CodeReplayed as replayed:
@@ -286,7 +292,7 @@ def exchange_code(client: Client, params: dict[str, str]) -> dict[str, Any]:
         ) from None
 
 
-def _redeem(client: Client, params: dict[str, str]) -> dict[str, Any]:
+def _redeem(client: Client, params: dict[str, str]) -> tuple[dict[str, Any], str]:
     with transaction.atomic():
         code = (
             AuthorizationCode.objects.select_for_update()
@@ -320,7 +326,8 @@ def _redeem(client: Client, params: dict[str, str]) -> dict[str, Any]:
         code.grant = grant
         code.save(update_fields=["used_at", "grant"])
 
-    return _token_response(grant, id_token_nonce=pushed.nonce, with_refresh=True)
+    answer = _token_response(grant, id_token_nonce=pushed.nonce, with_refresh=True)
+    return answer, grant.flow_key
 
 
 def grant_tokens(client: Client, persona: Persona) -> dict[str, Any]:
@@ -337,7 +344,7 @@ def grant_tokens(client: Client, persona: Persona) -> dict[str, Any]:
 
 
 def flow_of_token_request(params: dict[str, str]) -> str:
-    """The inspector's flow of a token request, from its code or refresh token."""
+    """The inspector's flow of a refused token request, from its code or token."""
     if "code" in params:
         code = (
             AuthorizationCode.objects.select_related("pushed_request")
@@ -361,13 +368,17 @@ def _pkce_matches(verifier: str, challenge: str) -> bool:
     return hmac.compare_digest(expected, challenge)
 
 
-def refresh(client: Client, params: dict[str, str]) -> dict[str, Any]:
-    """Issue a fresh access token for a live grant's refresh token."""
+def refresh(client: Client, params: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Issue a fresh access token for a live grant's refresh token.
+
+    Returns the answer and the flow it belongs to (for the inspector).
+    """
     token = _live_token(params.get("refresh_token", ""), Token.REFRESH)
     if token is None or token.grant.client_id != client.pk:
         raise OAuthError("invalid_grant", "Refresh token is not valid")
 
-    return _token_response(token.grant, id_token_nonce=None, with_refresh=False)
+    answer = _token_response(token.grant, id_token_nonce=None, with_refresh=False)
+    return answer, token.grant.flow_key
 
 
 def _token_response(

@@ -186,20 +186,27 @@ def par(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
 @json_endpoint("token")
 def token(request: HttpRequest, trace: dict[str, Any]) -> dict[str, Any]:
     params = oauth.single_values(request.POST)
-    trace["flow_key"] = oauth.flow_of_token_request(params)
     trace["request"] = inspector.masked_params(params)
-    client = oauth.authenticate_client(params)
-    thumbprint = mtls.authenticate(request, client)
-
-    grant_type = params.get("grant_type")
-    if grant_type == "authorization_code":
-        answer = oauth.exchange_code(client, params)
-    elif grant_type == "refresh_token":
-        answer = oauth.refresh(client, params)
-    else:
-        raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
+    try:
+        client = oauth.authenticate_client(params)
+        thumbprint = mtls.authenticate(request, client)
+        answer, trace["flow_key"] = _tokens(client, params)
+    except oauth.OAuthError:
+        # Refused: the inspector still shows it in its flow, found by the code
+        # or the refresh token (when issued, the grant said which flow it is).
+        trace["flow_key"] = oauth.flow_of_token_request(params)
+        raise
     trace["id_token"] = inspector.decoded(answer.get("id_token", ""))
     return mtls.bind(answer, thumbprint)
+
+
+def _tokens(client: Client, params: dict[str, str]) -> tuple[dict[str, Any], str]:
+    grant_type = params.get("grant_type")
+    if grant_type == "authorization_code":
+        return oauth.exchange_code(client, params)
+    if grant_type == "refresh_token":
+        return oauth.refresh(client, params)
+    raise oauth.OAuthError("unsupported_grant_type", "Unsupported grant_type")
 
 
 @json_endpoint("revoke")

@@ -421,6 +421,27 @@ def test_s8_a_reused_code_is_invalid_grant_and_revokes_what_it_issued(
     )
 
 
+def test_the_inspector_files_each_token_call_under_its_flow_refused_or_not(
+    portal: Portal, bank_client: Provider
+) -> None:
+    code = bank_client.code()
+    first = bank_client.token(code=code, code_verifier=VERIFIER).json()
+    bank_client.token(code=code, code_verifier=VERIFIER)
+    bank_client.refresh(first["refresh_token"])
+
+    page = requests.get(f"{portal.url}/inspector/", timeout=10).text
+    flow_key = page.split('data-testid="flow-', 1)[1].split('"', 1)[0]
+    timeline = requests.get(f"{portal.url}/api/v1/inspector/{flow_key}", timeout=10)
+
+    steps = [(event["step"], event["status"]) for event in timeline.json()["events"]]
+    assert steps[0] == ("par", 201)
+    assert [step for step in steps if step[0] == "token"] == [
+        ("token", 200),
+        ("token", 400),
+        ("token", 400),
+    ]
+
+
 def test_s8_a_late_code_or_one_from_another_client_is_invalid_grant(
     portal: Portal, bank_client: Provider, other_client: Provider
 ) -> None:
