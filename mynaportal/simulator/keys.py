@@ -1,13 +1,14 @@
 """The portal's signing keys and its published JWKS."""
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from joserfc.jwk import ECKey
 
 from mynaportal import jose_keys
-from mynaportal.simulator import clock
+from mynaportal.simulator import clock, control_state
 from mynaportal.simulator.models import SigningKey
 
 SIGNING_ALGORITHM = "ES256"
@@ -37,7 +38,9 @@ def rotate_signing_key(overlap: timedelta | None = None) -> SigningKey:
         SigningKey.objects.filter(pk__in=list(older)).update(
             retired_at=clock.now() + overlap
         )
-    return SigningKey.objects.create(kid=str(private["kid"]), private_jwk=private)
+    key = SigningKey.objects.create(kid=str(private["kid"]), private_jwk=private)
+    control_state.forget()
+    return key
 
 
 def _published() -> QuerySet[SigningKey]:
@@ -46,8 +49,22 @@ def _published() -> QuerySet[SigningKey]:
 
 
 def current_signing_key() -> ECKey:
-    """Return the newest unretired signing key as a JOSE key."""
-    return jose_keys.ec_key(ensure_signing_key().private_jwk)
+    """Return the newest unretired signing key as a JOSE key.
+
+    Which key that is comes with the call's control state, in the statement
+    every call reads anyway; only a simulator with no key yet makes one here.
+    """
+    kid = control_state.current().signing_kid
+    if kid is None:
+        kid = ensure_signing_key().kid
+    return _key_named(kid)
+
+
+@lru_cache(maxsize=32)
+def _key_named(kid: str) -> ECKey:
+    """A key's row, read once per process: its ``kid`` is the thumbprint of its
+    public half (RFC 7638), so one ``kid`` never names two keys."""
+    return jose_keys.ec_key(SigningKey.objects.get(kid=kid).private_jwk)
 
 
 def public_jwks() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The simulator reads its clock and what is forced or queued in one statement per call.
+"""The simulator reads its clock, what is forced or queued and which signing key is
+current in one statement per call.
 
 Run inside the simulator's own settings and database (``manage.py shell``), the
 way a call runs: one request through the per-request middleware, with the
@@ -36,8 +37,36 @@ print(json.dumps({**seen, "statements": len(statements.captured_queries)}))
 """
 
 
-def _one_call(portal: Portal) -> dict[str, Any]:
-    printed = portal.manage("shell", "-c", ONE_CALL).strip().splitlines()
+SIGNING_CALLS = """
+import json
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.test.utils import CaptureQueriesContext
+from mynaportal.simulator import keys, per_request
+
+kids = []
+
+def signs(request):
+    kids.append(keys.current_signing_key().kid)
+    kids.append(keys.current_signing_key().kid)
+    return HttpResponse()
+
+def rotates(request):
+    keys.rotate_signing_key()
+    kids.append(keys.current_signing_key().kid)
+    return HttpResponse()
+
+counted = []
+for view in (signs, signs, rotates, signs):
+    with CaptureQueriesContext(connection) as statements:
+        per_request.Memo(view)(HttpRequest())
+    counted.append(len(statements.captured_queries))
+print(json.dumps({"kids": kids, "statements": counted[1:]}))
+"""
+
+
+def _one_call(portal: Portal, script: str = ONE_CALL) -> dict[str, Any]:
+    printed = portal.manage("shell", "-c", script).strip().splitlines()
     answer: dict[str, Any] = json.loads(printed[-1])
     return answer
 
@@ -93,3 +122,20 @@ def test_a_forced_server_and_a_queued_fault_are_read_once_each(
     assert call["forced"] == {"municipal": False}
     assert call["queued"] == [["result", "status"]]
     assert call["statements"] == 3
+
+
+def test_a_call_that_signs_reads_a_key_row_only_the_first_time_it_meets_the_key(
+    calm_portal: Portal,
+) -> None:
+    calls = _one_call(calm_portal, SIGNING_CALLS)
+
+    before, rotated = calls["kids"][:4], calls["kids"][4:]
+    assert len(set(before)) == 1
+    assert len(set(rotated)) == 1
+    assert rotated[0] != before[0]
+    # Signing again: the state alone. Rotating: the state, the new row, the
+    # state again (the change made it stale) and the new key, once; then the
+    # state alone again.
+    assert calls["statements"] == [1, 4, 1]
+    published = requests.get(f"{calm_portal.url}/jwks.json", timeout=10).json()
+    assert rotated[0] in [key["kid"] for key in published["keys"]]

@@ -525,6 +525,22 @@ def test_s14_tokens_only_in_the_header_live_tokens_only_consented_data_only(
         assert refused.json()["error"] == "invalid_token"
 
 
+def test_s14_a_token_of_the_other_kind_is_refused(
+    portal: Portal, bank_client: Provider
+) -> None:
+    tokens = bank_client.tokens()
+
+    refresh_as_bearer = data_call(
+        portal, "request", tokens["refresh_token"], {"tm_codes": [LOCAL_TAX]}
+    )
+    access_as_refresh = bank_client.refresh(tokens["access_token"])
+
+    assert refresh_as_bearer.status_code == 401
+    assert refresh_as_bearer.json()["error"] == "invalid_token"
+    assert access_as_refresh.status_code == 400
+    assert access_as_refresh.json()["error"] == "invalid_grant"
+
+
 def test_s16_discovery_is_exact_and_a_rotated_key_stays_published_for_a_while(
     portal: Portal,
 ) -> None:
