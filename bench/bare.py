@@ -4,11 +4,18 @@ Served by ``make bench`` exactly as the two real sites are (gunicorn, 2 sync
 workers), so the pages' requests/s can be read as a share of it. No database, no
 sessions, no middleware: what is left is Django's request handling, a template
 and a form, which every real page pays too.
+
+A third view, a calibration and not a ceiling, renders the same form after three
+ORM reads of a user by primary key from the bank's database (``DATABASE_URL``):
+what a page pays for three queries and nothing else, as the bank's form page
+makes three (its session, its user, its draft).
 """
 
+import os
 from functools import cache
 from typing import Any
 
+import dj_database_url
 from django import forms
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
@@ -22,7 +29,12 @@ settings.configure(
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
     MIDDLEWARE=[],
-    INSTALLED_APPS=[],
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+    DATABASES=(
+        {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+        if os.environ.get("DATABASE_URL")
+        else {}
+    ),
     USE_I18N=False,
     TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates"}],
 )
@@ -56,6 +68,28 @@ def json_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "completed", "process_id": "bench"})
 
 
-urlpatterns = [path("form/", form_view), path("json/", json_view)]
+READS = 3
+
+
+@cache
+def _user_id() -> int:
+    from django.contrib.auth.models import User
+
+    return int(User.objects.values_list("pk", flat=True).earliest("pk"))
+
+
+def form_after_reads_view(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth.models import User
+
+    for _ in range(READS):
+        User.objects.get(pk=_user_id())
+    return form_view(request)
+
+
+urlpatterns = [
+    path("form/", form_view),
+    path("json/", json_view),
+    path("form-after-reads/", form_after_reads_view),
+]
 
 application = get_wsgi_application()

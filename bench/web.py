@@ -3,11 +3,12 @@
 1. Pages under a bounded load (``BENCH_CONNECTIONS`` connections, at most
    ``BENCH_LOAD_SECONDS`` seconds, at most ``BENCH_LOAD_ITEMS`` requests for
    what can be used once) against a bare Django view rendering a small form,
-   served the same way (gunicorn, 2 sync workers) in the same run. The load
-   loop is the same plain Python for every target, on loopback only. The
-   worker is paused (SIGSTOP) while pages are loaded, so that nothing but the
-   site under load and its database competes for the two cores; the
-   callbacks' retrievals go on once it is let go again.
+   served the same way (gunicorn, 2 sync workers) in the same run; beside it,
+   the same form after three ORM reads by primary key, to show what three
+   queries cost a page. The load loop is the same plain Python for every
+   target, on loopback only. The worker is paused (SIGSTOP) while pages are
+   loaded, so that nothing but the site under load and its database competes
+   for the two cores; the callbacks' retrievals go on once it is let go again.
 2. The whole flow over HTTP, as a browser without JavaScript would drive it:
    form, PAR and authorization, consent, card and PIN, callback (token), the
    status page until the worker has made the request and result calls, and the
@@ -385,6 +386,10 @@ def worker_paused(running: Harness) -> Iterator[None]:
 # --------------------------------------------------------------------------
 
 BARE_FORM = "bare view: a small form"
+BARE_JSON = "bare view: JSON"
+# A calibration, not a ceiling: the bare form after three ORM reads by primary key.
+BARE_READS = "bare view: the small form after 3 ORM reads"
+BARE_VIEWS = [BARE_FORM, BARE_JSON, BARE_READS]
 PAGES = [
     ("bank: form page (GET /loans/apply/)", "bank"),
     ("bank: status page (a retrieval waiting)", "bank"),
@@ -413,6 +418,7 @@ def measure_pages(running: Harness, config: Config, web: WebConfig) -> PageFigur
     forms = [Item("GET", "/loans/apply/", {"Cookie": cookie}) for cookie in cookies]
     bare = [Item("GET", "/form/")]
     bare_json = [Item("GET", "/json/")]
+    bare_reads = [Item("GET", "/form-after-reads/")]
 
     for run in range(1, config.runs + 1):
         say(f"pages, run {run}/{config.runs}: preparing single-use requests")
@@ -427,7 +433,8 @@ def measure_pages(running: Harness, config: Config, web: WebConfig) -> PageFigur
         with worker_paused(running):
             steps: list[tuple[str, str, list[Item], bool, set[int], Any]] = [
                 (BARE_FORM, running.bare_url, bare, False, {200}, None),
-                ("bare view: JSON", running.bare_url, bare_json, False, {200}, None),
+                (BARE_JSON, running.bare_url, bare_json, False, {200}, None),
+                (BARE_READS, running.bare_url, bare_reads, False, {200}, None),
                 (PAGES[0][0], running.bank_url, forms, False, {200}, None),
                 (PAGES[1][0], running.bank_url, statuses, False, {200}, None),
                 (PAGES[2][0], running.bank_url, callbacks, True, {302}, None),
