@@ -92,7 +92,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Celery closes the database connection around every task unless told to keep
 # it: a new PostgreSQL connection per task cost most of the drain's database
-# time. Kept for 100 tasks, and checked before reuse (CONN_HEALTH_CHECKS).
+# time. Kept across tasks: bankdemo/celery.py closes it, as Django does after a
+# request, once it has failed or outlived CONN_MAX_AGE; Celery's own check comes
+# only every CELERY_DB_REUSE_MAX tasks.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100, minimum=0)
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {

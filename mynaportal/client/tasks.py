@@ -8,6 +8,7 @@ backoff; the row records each attempt, and runs out into ``failed``.
 from collections.abc import Callable
 
 from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from mynaportal.client import conf, retention, retrieve
 from mynaportal.client.portal import TransientPortalError
@@ -29,6 +30,13 @@ def _run(
             return
         countdown = retrieve.backoff(task.request.retries, error.retry_after)
         retrieve.note_retry(retrieval_id, countdown, error.code)
+        raise task.retry(countdown=countdown, exc=error) from None
+    except (OperationalError, InterfaceError) as error:
+        # The database dropped this worker's connection (a restart, a failover):
+        # replace it and try again. Nothing is noted on the row, which may be
+        # out of reach; its lease and state make a repeated step harmless.
+        close_old_connections()
+        countdown = retrieve.backoff(task.request.retries, None)
         raise task.retry(countdown=countdown, exc=error) from None
 
     if following.task is not None:

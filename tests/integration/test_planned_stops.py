@@ -5,6 +5,7 @@ The simulator's clock is moved through its control API; the bank keeps its own
 """
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 import requests
+from django.db import connection
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
@@ -207,6 +209,72 @@ def test_a_worker_killed_mid_task_completes_exactly_once(
     assert new_calls()["processes"] == 1
     assert new_calls()["requests"] == 1
     assert DemoMail.objects.count() == 0
+
+
+WORKER_APPLICATION = "bank-worker-under-test"
+COUNT_WORKER = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+# Ended by the server, as a restart or a failover would end them.
+DROP_WORKER = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+    " WHERE application_name = %s"
+)
+
+
+def _worker_connections(statement: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [WORKER_APPLICATION])
+        return int(cursor.fetchone()[0])
+
+
+@pytest.fixture
+def named_worker(celery_worker: Worker) -> Iterator[Worker]:
+    """The worker with its database connections named, connected and then dropped
+    by the server; the usual worker again afterwards."""
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs this test against PostgreSQL")
+        pytest.skip("needs PostgreSQL: a server that can end a connection")
+    url = celery_worker.env["DATABASE_URL"]
+    celery_worker.start(DATABASE_URL=f"{url}?application_name={WORKER_APPLICATION}")
+
+    try:
+        tasks.sweep_due_retrievals.delay()
+        # Connected, and done with the task: the connection waits for the next.
+        wait_for(lambda: "] succeeded" in celery_worker.log.read_text())
+        assert _worker_connections(COUNT_WORKER) > 0
+        assert _worker_connections(DROP_WORKER) > 0
+        yield celery_worker
+    finally:
+        celery_worker.start()
+
+
+def test_a_connection_the_database_dropped_costs_a_retrieval_one_retry(
+    flow_signed_in: WebFlow,
+    named_worker: Worker,
+    new_calls: Callable[[], dict[str, int]],
+) -> None:
+    flow_signed_in.authorize()
+
+    wait_for(state_is(State.COMPLETED))
+    log = named_worker.log.read_text()
+    assert "Retry in" in log
+    assert "OperationalError" in log
+    assert new_calls() == {"processes": 1, "requests": 1, "results": 1}
+
+
+def test_after_a_dropped_connection_the_next_sweep_runs(named_worker: Worker) -> None:
+    sweep = "mynaportal.client.tasks.sweep_due_retrievals"
+
+    def sweeps(outcome: str) -> int:
+        return named_worker.log.read_text().count(f"] {outcome}")
+
+    succeeded_before = sweeps("succeeded")
+    for _ in range(2):
+        tasks.sweep_due_retrievals.delay()
+
+    wait_for(lambda: sweeps("succeeded") == succeeded_before + 1)
+    assert sweeps("raised unexpected: OperationalError") == 1
+    assert sweep in named_worker.log.read_text()
 
 
 def _fault_hits(portal: Portal) -> int:
