@@ -67,12 +67,15 @@ CELERY_BROKER_URL = env_str("REDIS_URL", "") or "filesystem://"
 if not CELERY_BROKER_URL.startswith("redis"):
     # kombu's filesystem transport: an embedded broker for a bare machine.
     (VAR_DIR / "broker").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "broker-control").mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": 3600}
     if CELERY_BROKER_URL.startswith("redis")
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
+        # Its exchange tables too, not in a "control" folder wherever it runs.
+        "control_folder": str(VAR_DIR / "broker-control"),
     }
 )
 CELERY_TASK_IGNORE_RESULT = True
