@@ -8,7 +8,7 @@ backoff; the row records each attempt, and runs out into ``failed``.
 from collections.abc import Callable
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError
 
 from mynaportal.client import conf, retention, retrieve
 from mynaportal.client.portal import TransientPortalError
@@ -33,9 +33,9 @@ def _run(
         raise task.retry(countdown=countdown, exc=error) from None
     except (OperationalError, InterfaceError) as error:
         # The database dropped this worker's connection (a restart, a failover):
-        # replace it and try again. Nothing is noted on the row, which may be
-        # out of reach; its lease and state make a repeated step harmless.
-        close_old_connections()
+        # try again once it is replaced, after this task (bankdemo/celery.py).
+        # Nothing is noted on the row, which may be out of reach; its lease and
+        # state make a repeated step harmless.
         countdown = retrieve.backoff(task.request.retries, None)
         raise task.retry(countdown=countdown, exc=error) from None
 

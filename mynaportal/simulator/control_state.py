@@ -15,6 +15,7 @@ before (``keys.current_signing_key``). Kept once per request, like the rest of
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -56,7 +57,9 @@ def forget() -> None:
     per_request.forget(NAME)
 
 
+@cache
 def _statement() -> str:
+    """Built once per process: the names are the models', the database one."""
     quote = connection.ops.quote_name
     clock, fault, key = SimulatorClock._meta, Fault._meta, SigningKey._meta
     names = {

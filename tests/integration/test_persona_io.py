@@ -11,6 +11,13 @@ from tests.httpflow import callback_params
 from tests.integration.test_scenarios import _par_params
 from tests.integration.test_simulator_protocol import CLIENT_ID, push
 
+NEW_RECORD = {
+    "tm_code": "TM02010000000001",
+    "provider": "神奈川県横浜市",
+    "valid_from": "2026-06-01",
+    "valid_to": None,
+    "items": {"taxable_year": 2026, "salary_revenue": 7_000_000},
+}
 NEW_PERSONA = {
     "slug": "import-test",
     "name": "試験 太郎",
@@ -18,15 +25,7 @@ NEW_PERSONA = {
     "birth_date": "1985-04-01",
     "municipality": "神奈川県横浜市",
     "pin": "4321",
-    "records": [
-        {
-            "tm_code": "TM02010000000001",
-            "provider": "神奈川県横浜市",
-            "valid_from": "2026-06-01",
-            "valid_to": None,
-            "items": {"taxable_year": 2026, "salary_revenue": 7_000_000},
-        }
-    ],
+    "records": [NEW_RECORD],
 }
 
 
@@ -76,7 +75,7 @@ def test_an_imported_persona_can_consent_at_once(
         {"pin": "12"},
         {"birth_date": "1985/04/01"},
         {"records": [{"tm_code": "TM99999999999999", "items": {}}]},
-        {"records": [{**NEW_PERSONA["records"][0], "items": {"salary_revenue": "a"}}]},  # type: ignore[dict-item]
+        {"records": [{**NEW_RECORD, "items": {"salary_revenue": "a"}}]},
         {"unexpected": 1},
     ],
 )
