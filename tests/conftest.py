@@ -164,28 +164,39 @@ def portal(
     running.manage("migrate", "--verbosity", "0")
     running.manage(*seed)
 
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "bankdemo.wsgi:application"),
-            *(
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    _wait_until_up(url + "/.well-known/oauth-authorization-server", process)
+    process = serve_simulator(env, port)
     settings.MYNAPORTAL_ISSUER = url
     settings.MYNAPORTAL_REDIRECT_URI = callback
     yield running
 
     process.terminate()
     process.wait(timeout=10)
+
+
+def serve_simulator(
+    env: dict[str, str], port: int, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """The simulator under gunicorn with 2 sync workers, as `make demo` serves it;
+    its output goes to ``log`` when given."""
+    output = log.open("ab") if log is not None else None
+    try:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "bankdemo.wsgi:application"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
+                *("--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+        )
+    finally:
+        if output is not None:
+            output.close()
+    url = f"http://127.0.0.1:{port}/.well-known/oauth-authorization-server"
+    _wait_until_up(url, process)
+    return process
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -60,12 +60,21 @@ WSGI_APPLICATION = "bankdemo.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
+# SQLite serves several processes in the demo (two web workers, a Celery worker,
+# beat). A transaction that reads and then writes failed at once with "database
+# is locked" when another process held the write lock: SQLite cannot let it wait
+# there. IMMEDIATE takes the write lock at BEGIN, where waiting is safe, and
+# ``timeout`` is how long any statement waits for a lock, in seconds.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 def database(env_name: str, sqlite_name: str) -> dict[str, object]:
     """Read a database URL, falling back to a SQLite file under ``var/``."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     url = env_str(env_name, f"sqlite:///{VAR_DIR / sqlite_name}")
     config = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = dict(SQLITE_OPTIONS)
         # A file, not memory, so that test threads (live server, worker) share it.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-{sqlite_name}")}
     return config
