@@ -320,13 +320,16 @@ def test_redis_restarted_empty_the_sweep_sends_what_is_overdue(
     celery_worker: Worker,
     settings: Settings,
 ) -> None:
+    broker_url = str(app.conf.broker_url)
+    if not broker_url.startswith(("redis://", "rediss://")):
+        pytest.fail("This test empties Redis: set REDIS_URL to a redis:// URL")
     settings.MYNAPORTAL_SWEEP_GRACE_SECONDS = 1
     control(portal, "faults", {"endpoint": "result", "kind": "status", "value": 503})
     flow_signed_in.authorize()
     wait_for(lambda: Retrieval.objects.filter(attempts=1).exists())
 
     celery_worker.kill()
-    redis.Redis.from_url(str(app.conf.broker_url)).flushdb()
+    redis.Redis.from_url(broker_url).flushdb()
     celery_worker.start()
 
     wait_for(lambda: tasks.sweep_due_retrievals() >= 0 and _completed(), timeout=40)
