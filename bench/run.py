@@ -208,8 +208,8 @@ def report(
             "## 4. Queries per page",
             "",
             "Asserted by the test suite, not timed: `tests/unit/"
-            "test_queries_per_page.py` (≤ 10 on each bank page, with 1 and with "
-            "1,000 applications).",
+            "test_queries_per_page.py` (≤ 10 on each bank page and each page of "
+            "the bank's admin, with 1 and with 1,000 applications and retrievals).",
             "",
             "## 5. Peak memory after the runs",
             "",

@@ -38,6 +38,9 @@ class RetrievalAdmin(admin.ModelAdmin[Retrieval]):
         "attempts",
         "error_code",
     ]
+    # The owner may be empty (a kiosk retrieval), which plain select_related()
+    # does not follow: named here, or each row of the list reads its owner.
+    list_select_related = ["owner"]
     list_filter = ["state", "channel", "blocked_server"]
     fields = DETAIL_FIELDS
     readonly_fields = DETAIL_FIELDS

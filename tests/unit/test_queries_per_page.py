@@ -1,4 +1,5 @@
-"""Queries per page stay few, and do not grow with the data (issue: ≤ 10)."""
+"""Queries per page stay few, and do not grow with the data (issue: ≤ 10): the
+customer's pages and the staff's admin pages."""
 
 import uuid
 from datetime import date
@@ -85,6 +86,43 @@ def test_a_page_makes_few_queries_and_as_many_with_1000_records(
     }.get(page, page)
     if page == "/accounts/login/":
         client.logout()
+
+    with_one = queries_of(client, path)
+    applications(customer, 999)
+    retrievals(customer, 999)
+    with_a_thousand = queries_of(client, path)
+
+    assert with_one <= MAX_QUERIES
+    assert with_a_thousand == with_one
+
+
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/mynaportal_client/retrieval/",
+    "/admin/loans/loanapplication/",
+    "/admin/loans/kioskapplication/",
+    "/admin/loans/auditentry/",
+    "/admin/auth/user/",
+    "retrieval",
+    "application",
+]
+# Change pages of one record, by what the path is made of.
+ADMIN_RECORD_PATHS = {
+    "retrieval": "/admin/mynaportal_client/retrieval/{retrieval}/change/",
+    "application": "/admin/loans/loanapplication/{application}/change/",
+}
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_an_admin_page_makes_few_queries_and_as_many_with_1000_records(
+    client: Client, customer: Any, admin_user: Any, page: str
+) -> None:
+    first_application = applications(customer, 1)[0]
+    first_retrieval = retrievals(customer, 1)[0]
+    client.force_login(admin_user)
+    path = ADMIN_RECORD_PATHS.get(page, page).format(
+        retrieval=first_retrieval.pk, application=first_application.pk
+    )
 
     with_one = queries_of(client, path)
     applications(customer, 999)
