@@ -209,7 +209,9 @@ def report(
             "",
             "Asserted by the test suite, not timed: `tests/unit/"
             "test_queries_per_page.py` (≤ 10 on each bank page and each page of "
-            "the bank's admin, with 1 and with 1,000 applications and retrievals).",
+            "the bank's admin, with 1 and with 1,000 applications and retrievals) "
+            "and `tests/integration/test_simulator_page_queries.py` (each page of "
+            "the simulator, with 1 and with 1,000 flows).",
             "",
             "## 5. Peak memory after the runs",
             "",

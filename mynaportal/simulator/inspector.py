@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db.models import Max
+
 from mynaportal.jose_display import decoded, jwe_header, masked_params
 from mynaportal.simulator.models import TraceEvent
 
@@ -66,25 +68,30 @@ def step(flow_key: str, name: str) -> Iterator[dict[str, Any]]:
 
 
 def flows(limit: int = 50) -> list[dict[str, Any]]:
-    """The most recent flows, newest first, with their last step."""
-    keys: list[str] = []
-    for key in TraceEvent.objects.order_by("-at").values_list("flow_key", flat=True):
-        if key not in keys:
-            keys.append(key)
-        if len(keys) >= limit:
-            break
-    return [{"flow_key": key, "events": timeline(key)} for key in keys]
+    """The most recent flows, newest first, with their steps: two queries, however
+    many events are stored."""
+    keys = list(
+        TraceEvent.objects.values("flow_key")
+        .annotate(last=Max("at"))
+        .order_by("-last", "-flow_key")
+        .values_list("flow_key", flat=True)[:limit]
+    )
+    steps: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
+    for event in TraceEvent.objects.filter(flow_key__in=keys):
+        steps[event.flow_key].append(_as_json(event))
+    return [{"flow_key": key, "events": events} for key, events in steps.items()]
 
 
 def timeline(flow_key: str) -> list[dict[str, Any]]:
     """The steps of one flow, in order, as JSON."""
-    return [
-        {
-            "step": event.step,
-            "at": event.at.isoformat(),
-            "status": event.status,
-            "duration_ms": event.duration_ms,
-            "summary": event.summary,
-        }
-        for event in TraceEvent.objects.filter(flow_key=flow_key)
-    ]
+    return [_as_json(event) for event in TraceEvent.objects.filter(flow_key=flow_key)]
+
+
+def _as_json(event: TraceEvent) -> dict[str, Any]:
+    return {
+        "step": event.step,
+        "at": event.at.isoformat(),
+        "status": event.status,
+        "duration_ms": event.duration_ms,
+        "summary": event.summary,
+    }
