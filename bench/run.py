@@ -3,13 +3,15 @@
 One harness (fresh ``bench_*`` PostgreSQL databases, the bench's own Redis
 database, the bank, the simulator and the bare site under gunicorn, one Celery
 worker) serves, in order: the pages against the bare view (1), the whole flow
-(2), the drain against the no-op task (3), then the peak memory of the
-processes (5). Queries per page (4) are asserted by the test suite.
+and MockPass's Myinfo flow beside it (2), the drain against the no-op task (3),
+then the peak memory of the processes (5). Queries per page (4) are asserted by
+the test suite.
 
 BENCHMARKS.md is written anew from the figures; the part between the
 ``notes`` markers is written by hand and kept from one run to the next.
-Environment: as ``bench/drain.py`` and ``bench/web.py`` say, and ``BENCH_REPORT``
-(the file to write; BENCHMARKS.md at the top of the repository by default).
+Environment: as ``bench/drain.py`` and ``bench/web.py`` say, ``BENCH_REPORT``
+(the file to write; BENCHMARKS.md at the top of the repository by default) and
+``BENCH_MOCKPASS`` (1; 0 leaves MockPass, ``bench/mockpass.py``, out of table 2).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import drain, web  # noqa: E402
+from bench import drain, mockpass, web  # noqa: E402
 
 NOTES_START = "<!-- notes: written by hand, kept by make bench -->"
 NOTES_END = "<!-- end of notes -->"
@@ -36,6 +38,7 @@ NOTES_END = "<!-- end of notes -->"
 class Everything:
     pages: web.PageFigures
     flows: list[web.FlowRun]
+    peer: mockpass.PeerFigures
     drain: drain.Figures
     memory: dict[str, float]
     pages_profile: str
@@ -45,12 +48,26 @@ def measure(config: drain.Config, settings: web.WebConfig) -> Everything:
     with drain.harness(config, web=True) as running:
         pages = web.measure_pages(running, config, settings)
         flows = web.measure_flows(running, config, settings)
+        peer = _peer(running, config)
         pages_profile = web.profile_flows(running, config, settings)
         figures = drain.measure(running, config)
         memory = web.peak_memory(running)
         for name, mb in memory.items():
             drain.say(f"peak memory, {name}: {mb:.0f} MB")
-    return Everything(pages, flows, figures, memory, pages_profile)
+    return Everything(pages, flows, peer, figures, memory, pages_profile)
+
+
+def _peer(running: drain.Harness, config: drain.Config) -> mockpass.PeerFigures:
+    """MockPass's Myinfo flows, on the same machine in the same run, unless
+    ``BENCH_MOCKPASS=0``."""
+    if os.environ.get("BENCH_MOCKPASS", "1").strip() in {"0", "false"}:
+        return mockpass.PeerFigures(missing="not measured (BENCH_MOCKPASS=0)")
+    return mockpass.measure(
+        ROOT / "var" / "bench-mockpass",
+        running.tmp / "mockpass.log",
+        config.runs,
+        web.FLOW_CLIENTS,
+    )
 
 
 def met(ok: bool) -> str:
@@ -88,12 +105,12 @@ def pages_table(figures: web.PageFigures) -> str:
     return "\n".join(rows)
 
 
-def flows_table(runs: list[web.FlowRun]) -> str:
+def flows_table(runs: list[web.FlowRun], peer: mockpass.PeerFigures) -> str:
     rows = [
         "| clients | flows/s median | min – max | server time p50 / p95 ms "
         "| wall time p50 / p95 ms | round trips | bare loop of as many, ms "
-        "| p95 target |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| p95 target | MockPass flows/s median | min – max | flows/s target |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     for clients in web.FLOW_CLIENTS:
         mine = [run for run in runs if run.clients == clients]
@@ -101,15 +118,40 @@ def flows_table(runs: list[web.FlowRun]) -> str:
         wall = [ms for run in mine for ms in run.wall_ms]
         bare = [ms for run in mine for ms in run.bare_ms]
         p95 = web._percentile(server, 0.95)
+        rate = statistics.median(run.rate for run in mine)
         median, spread = drain.spread([run.rate for run in mine], 2)
         rows.append(
             f"| {clients} | {median} | {spread} | "
             f"{web._percentile(server, 0.5):.0f} / {p95:.0f} | "
             f"{web._percentile(wall, 0.5):.0f} / {web._percentile(wall, 0.95):.0f} | "
             f"{mine[0].round_trips} | {statistics.median(bare):.0f} | "
-            f"≤ {web.P95_TARGET_MS:.0f}: {met(p95 <= web.P95_TARGET_MS)} |"
+            f"≤ {web.P95_TARGET_MS:.0f}: {met(p95 <= web.P95_TARGET_MS)} | "
+            f"{_peer_cells(peer, clients, rate)} |"
         )
     return "\n".join(rows)
+
+
+def _peer_cells(peer: mockpass.PeerFigures, clients: int, rate: float) -> str:
+    rates = peer.rates(clients)
+    if not rates:
+        return "– | – | –"
+    median, spread = drain.spread(rates, 1)
+    return f"{median} | {spread} | ≥ MockPass: {met(rate >= statistics.median(rates))}"
+
+
+def peer_text(peer: mockpass.PeerFigures) -> str:
+    if peer.missing:
+        return f"MockPass is not in this report: {peer.missing}."
+    return (
+        f"Beside it, Singapore's MockPass {mockpass.VERSION} (Node.js, from the "
+        "npm registry), served on the same machine in the same run with the "
+        "settings of Myinfo's test environment (a client secret, the person "
+        "answer signed and encrypted): its Myinfo v3 flow of "
+        f"{mockpass.REQUESTS_PER_FLOW} requests (authorise, Singpass login, "
+        "consent, token, person), the answer opened and its signature checked "
+        f"(`bench/mockpass.py`); {mockpass.WARM_UP_FLOWS} warm-up flows, then "
+        f"{mockpass.FLOWS_PER_CLIENT} flows per client per run."
+    )
 
 
 def memory_table(memory: dict[str, float]) -> str:
@@ -190,9 +232,9 @@ def report(
             "answer says `retry_after: 0` and the worker asks for the result "
             f"straight away. {web.WARM_UP_FLOWS} warm-up flows first, not counted; "
             f"then {settings.flows} flows with one client, {settings.flows * 2} "
-            "with more, per run. MockPass is not in this report.",
+            "with more, per run. " + peer_text(everything.peer),
             "",
-            flows_table(everything.flows),
+            flows_table(everything.flows, everything.peer),
             "",
             "## 3. The drain after a planned stop",
             "",
