@@ -8,7 +8,9 @@
    stored in the row; the periodic sweep picks it up, and a portal notice can
    bring it forward.
 Each step claims the row with a lease on the state it expects, so duplicates
-and redeliveries change nothing, and no transaction is held across a call.
+and redeliveries change nothing, and no transaction is held across a call. A
+step writes its outcome only while the row is still in a step's state, so a
+cancellation, a withdrawal or the end of the consent during a call stands.
 """
 
 import logging
@@ -44,6 +46,10 @@ TASK_FOR_STATE = {
 }
 
 
+class MovedOn(Exception):
+    """The row left the step's states while the step was at the portal."""
+
+
 @dataclass(frozen=True)
 class NextStep:
     """Which task to run next for the retrieval, after ``countdown`` seconds."""
@@ -67,17 +73,21 @@ def request_data(retrieval_id: str) -> NextStep:
                 token, retrieval.tm_codes, idempotency_key=str(retrieval.pk)
             ),
         )
+    except MovedOn:
+        return NextStep()
     except PortalError as error:
         return _after_failure(retrieval, error)
 
     requested = {"state": State.REQUESTED, "process_id": answer["process_id"]}
     deferred = answer.get("deferred")
     if isinstance(deferred, dict):
-        _release(retrieval, **requested)
+        if not _release(retrieval, **requested):
+            return NextStep()
         return _wait_for_stop(retrieval, deferred)
 
     seconds = _first_poll_seconds(answer)
-    _release(retrieval, **requested, next_try_at=_seconds_from_now(seconds))
+    if not _release(retrieval, **requested, next_try_at=_seconds_from_now(seconds)):
+        return NextStep()
     return NextStep("fetch_result", seconds)
 
 
@@ -95,6 +105,8 @@ def fetch_result(retrieval_id: str) -> NextStep:
             lambda token: session.result(token, retrieval.process_id),
         )
         return _take_answer(retrieval, session, answer)
+    except MovedOn:
+        return NextStep()
     except PortalError as error:
         return _after_failure(retrieval, error)
 
@@ -123,13 +135,19 @@ def _consent_over(retrieval: Retrieval, moment: datetime) -> bool:
     return expires is not None and expires <= moment
 
 
-def _release(retrieval: Retrieval, **changes: Any) -> None:
-    """Write the step's outcome and give the row back."""
+def _release(retrieval: Retrieval, **changes: Any) -> bool:
+    """Write the step's outcome and give the row back.
+
+    Nothing is written when the row left the steps' states meanwhile (the
+    customer cancelled or withdrew, or the consent ended while the step was at
+    the portal): False, and nothing is to follow.
+    """
     for name, value in changes.items():
         setattr(retrieval, name, value)
-    Retrieval.objects.filter(pk=retrieval.pk).update(
-        lease_until=None, updated_at=timezone.now(), **changes
-    )
+    released = Retrieval.objects.filter(
+        pk=retrieval.pk, state__in=list(TASK_FOR_STATE)
+    ).update(lease_until=None, updated_at=timezone.now(), **changes)
+    return released == 1
 
 
 def _take_answer(
@@ -241,7 +259,8 @@ def _first_poll_seconds(answer: dict[str, Any]) -> int:
 
 
 def _poll_again(retrieval: Retrieval, *, seconds: int) -> NextStep:
-    _release(retrieval, next_try_at=_seconds_from_now(seconds))
+    if not _release(retrieval, next_try_at=_seconds_from_now(seconds)):
+        return NextStep()
     return NextStep("fetch_result", seconds)
 
 
@@ -287,10 +306,15 @@ def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
         raise PermanentPortalError("token_malformed")
     retrieval.access_token_sealed = sealing.seal(str(tokens["access_token"]))
     retrieval.access_expires_at = timezone.now() + timedelta(seconds=expires_in)
-    Retrieval.objects.filter(pk=retrieval.pk).update(
+    stored = Retrieval.objects.filter(
+        pk=retrieval.pk, state__in=list(TASK_FOR_STATE)
+    ).update(
         access_token_sealed=retrieval.access_token_sealed,
         access_expires_at=retrieval.access_expires_at,
     )
+    if stored != 1:
+        # Its tokens were deleted meanwhile: the new one is not kept, or used.
+        raise MovedOn
 
 
 def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
@@ -306,7 +330,8 @@ def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
         _finish(retrieval, State.FAILED, error_code=error.code)
         return NextStep()
 
-    _release(retrieval)
+    if not _release(retrieval):
+        return NextStep()
     raise error
 
 

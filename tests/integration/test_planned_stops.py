@@ -21,10 +21,10 @@ from pytest_django.fixtures import Settings
 from bankdemo.celery import app
 from loans.models import DemoMail
 from mynaportal import schedule
-from mynaportal.client import sealing, tasks
-from mynaportal.client.models import Retrieval
+from mynaportal.client import retention, sealing, tasks
+from mynaportal.client.models import Retrieval, RetrievalEvent
 from tests.conftest import Portal, Worker
-from tests.httpflow import WebFlow, field_value
+from tests.httpflow import WebFlow, csrf_of, field_value
 
 State = Retrieval.State
 
@@ -121,6 +121,53 @@ def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
     retrieval = Retrieval.objects.get()
     assert sealing.unseal(retrieval.access_token_sealed) != first_token
     assert retrieval.error_code == ""
+
+
+def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    control(portal, "faults", {"endpoint": "request", "kind": "delay", "value": 3})
+    status_page = flow_signed_in.authorize()
+    wait_for(lambda: Retrieval.objects.filter(lease_until__isnull=False).exists())
+
+    cancelled = flow_signed_in.http.post(
+        f"{status_page.url}cancel/",
+        data={"csrfmiddlewaretoken": csrf_of(status_page.text)},
+        headers={"Referer": status_page.url},
+    )
+    assert cancelled.status_code == 200
+    wait_for(lambda: RetrievalEvent.objects.filter(step="request").exists())
+
+    # The portal answered the call after the cancellation: its answer would
+    # have the result asked for a second later.
+    time.sleep(3)
+    retrieval = Retrieval.objects.get()
+    assert retrieval.state == State.CANCELLED
+    assert retrieval.process_id == ""
+    assert new_calls()["results"] == 0
+
+
+def test_tokens_deleted_while_a_refresh_is_out_are_not_stored_again(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    flow_signed_in.authorize()
+    wait_for(state_is(State.WAITING))
+    control(portal, "faults", {"endpoint": "token", "kind": "delay", "value": 3})
+
+    # Past the stop on the portal's clock: the access token has expired there,
+    # so the result call is refused and the bank refreshes it (delayed).
+    control(portal, "clock", {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
+    wait_for(lambda: RetrievalEvent.objects.filter(step="result", status=401).exists())
+    Retrieval.objects.update(consent_expires_at=timezone.now())
+    assert retention.purge_expired() == 1
+    wait_for(lambda: RetrievalEvent.objects.filter(step="token").count() == 2)
+
+    time.sleep(1)
+    retrieval = Retrieval.objects.get()
+    assert retrieval.state == State.EXPIRED
+    assert retrieval.access_token_sealed == ""
+    assert retrieval.result_sealed == ""
 
 
 def test_a_stop_outlasting_the_consent_asks_to_consent_again(
