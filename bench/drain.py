@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -41,12 +42,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
 import redis
 import requests
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -949,6 +953,42 @@ class Profiler:
 # --------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------
+
+
+def in_parallel(
+    items: Iterable[T], clients: int, work: Callable[[T], R]
+) -> tuple[list[R], float]:
+    """``work`` on each item, ``clients`` threads at a time: the results, and the
+    seconds it all took. The first failure is raised once every thread has
+    stopped."""
+    pending = list(reversed(list(items)))
+    results: list[R] = []
+    failures: list[Exception] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not pending or failures:
+                    return
+                item = pending.pop()
+            try:
+                result = work(item)
+            except Exception as error:  # raised by the calling thread
+                failures.append(error)
+                return
+            with lock:
+                results.append(result)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return results, time.monotonic() - started
 
 
 def spread(values: Iterable[float], digits: int = 1) -> tuple[str, str]:

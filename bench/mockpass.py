@@ -31,7 +31,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc import jwe, jwt
 from joserfc.jwk import RSAKey
 
-from bench.drain import say
+from bench.drain import in_parallel, say
 
 VERSION = "4.3.4"
 PACKAGE = "@opengovsg/mockpass"
@@ -302,34 +301,13 @@ def concurrent_flows(
 ) -> tuple[list[float], float]:
     """``flows`` flows, ``clients`` at a time: each flow's round-trip seconds, and
     the time it all took."""
-    measured: list[float] = []
-    left = [flows]
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def client() -> None:
-        while True:
-            with lock:
-                if left[0] == 0:
-                    return
-                left[0] -= 1
-            try:
-                spent, _ = one_flow(mockpass)
-            except BaseException as error:  # reported by the main thread
-                failures.append(error)
-                return
-            with lock:
-                measured.append(spent)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise MockPassUnavailable(f"A MockPass flow failed: {failures[0]!r}")
-    return measured, time.monotonic() - started
+    try:
+        done, seconds = in_parallel(range(flows), clients, lambda _: one_flow(mockpass))
+    except MockPassUnavailable:
+        raise
+    except Exception as error:  # whatever stopped a flow, for the report
+        raise MockPassUnavailable(f"A MockPass flow failed: {error!r}") from error
+    return [spent for spent, _ in done], seconds
 
 
 # --------------------------------------------------------------------------

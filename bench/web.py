@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -46,6 +47,7 @@ from bench.drain import (
     Harness,
     _env_int,
     children,
+    in_parallel,
     say,
 )
 from tests.httpflow import WebFlow, callback_params, field_value
@@ -562,35 +564,10 @@ def concurrent_flows(
     running: Harness, cookies: list[str], clients: int
 ) -> tuple[list[tuple[float, float, int]], float]:
     """One flow per customer, ``clients`` at a time; and the time it all took."""
-    measured: list[tuple[float, float, int]] = []
-    lock = threading.Lock()
-    queue = iter(cookies)
-    failures: list[BaseException] = []
-
-    def client() -> None:
-        while True:
-            with lock:
-                cookie = next(queue, None)
-            if cookie is None:
-                return
-            try:
-                figures = one_flow(running, cookie)
-            except BaseException as error:  # reported by the main thread
-                failures.append(error)
-                return
-            with lock:
-                measured.append(figures)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.monotonic() - started
-    if failures:
-        raise BenchError(f"Flows failed: {failures[0]!r}")
-    return measured, seconds
+    try:
+        return in_parallel(cookies, clients, partial(one_flow, running))
+    except Exception as error:
+        raise BenchError(f"Flows failed: {error!r}") from error
 
 
 def measure_flows(running: Harness, config: Config, web: WebConfig) -> list[FlowRun]:

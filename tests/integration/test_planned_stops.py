@@ -105,12 +105,18 @@ def test_consent_in_the_third_saturday_stop_waits_then_completes_once(
     assert field_value(form, "annual_income_man_yen") == "567"
 
 
+def waiting_in_the_third_saturday_stop(flow: WebFlow, portal: Portal) -> None:
+    """Consent on Saturday 2026-12-19 at 23:00 JST, inside the stop: the retrieval
+    waits, its access token issued on the portal's clock."""
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    flow.authorize()
+    wait_for(state_is(State.WAITING))
+
+
 def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
     flow_signed_in: WebFlow, portal: Portal
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    waiting_in_the_third_saturday_stop(flow_signed_in, portal)
     first_token = sealing.unseal(Retrieval.objects.get().access_token_sealed)
 
     # A day and more later on the portal's clock: the five-minute access token
@@ -150,9 +156,7 @@ def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
 def test_tokens_deleted_while_a_refresh_is_out_are_not_stored_again(
     flow_signed_in: WebFlow, portal: Portal
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    waiting_in_the_third_saturday_stop(flow_signed_in, portal)
     control(portal, "faults", {"endpoint": "token", "kind": "delay", "value": 3})
 
     # Past the stop on the portal's clock: the access token has expired there,
