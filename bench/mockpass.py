@@ -28,7 +28,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import time
@@ -45,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc import jwe, jwt
 from joserfc.jwk import RSAKey
 
-from bench.drain import in_parallel, say
+from bench.drain import free_port, in_parallel, say
 
 VERSION = "4.3.4"
 PACKAGE = "@opengovsg/mockpass"
@@ -103,16 +102,6 @@ def installed(folder: Path) -> Path:
     return package
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _rsa_jwk(pem: bytes) -> RSAKey:
-    return RSAKey.import_key(pem)
-
-
 def _certificate_jwk(pem: bytes) -> RSAKey:
     public = x509.load_pem_x509_certificate(pem).public_key()
     return RSAKey.import_key(
@@ -132,7 +121,7 @@ def served(folder: Path, log: Path) -> Iterator[MockPass]:
     if not isinstance(client_key, rsa.RSAPrivateKey):
         raise MockPassUnavailable("MockPass's client key is not an RSA key")
 
-    port = _free_port()
+    port = free_port()
     secret = secrets.token_urlsafe(16)
     env = {
         **os.environ,
@@ -155,7 +144,7 @@ def served(folder: Path, log: Path) -> Iterator[MockPass]:
         url=f"http://127.0.0.1:{port}",
         process=process,
         client_key=client_key,
-        client_jwk=_rsa_jwk(key_pem),
+        client_jwk=RSAKey.import_key(key_pem),
         myinfo_jwk=_certificate_jwk((certs / "spcp.crt").read_bytes()),
         secret=secret,
     )
@@ -207,18 +196,16 @@ def _pki_sign(mockpass: MockPass, method: str, url: str, params: dict[str, str])
     return ",".join(f'{name}="{value}"' for name, value in fields.items())
 
 
-def one_flow(mockpass: MockPass) -> tuple[float, int]:
-    """One whole Myinfo flow; (seconds in round trips, round trips)."""
+def one_flow(mockpass: MockPass) -> float:
+    """One whole Myinfo flow: the seconds spent in its round trips."""
     http = requests.Session()
     spent = 0.0
-    trips = 0
 
     def send(method: str, url: str, **kwargs: object) -> requests.Response:
-        nonlocal spent, trips
+        nonlocal spent
         started = time.perf_counter()
         answer = http.request(method, url, timeout=TIMEOUT, **kwargs)  # type: ignore[arg-type]
         spent += time.perf_counter() - started
-        trips += 1 + len(answer.history)
         return answer
 
     state = secrets.token_urlsafe(8)
@@ -293,7 +280,7 @@ def one_flow(mockpass: MockPass) -> tuple[float, int]:
     ).claims
     if "noa-basic" not in claims:
         raise MockPassUnavailable("MockPass's person answer has no noa-basic")
-    return spent, trips
+    return spent
 
 
 def concurrent_flows(
@@ -302,12 +289,11 @@ def concurrent_flows(
     """``flows`` flows, ``clients`` at a time: each flow's round-trip seconds, and
     the time it all took."""
     try:
-        done, seconds = in_parallel(range(flows), clients, lambda _: one_flow(mockpass))
+        return in_parallel(range(flows), clients, lambda _: one_flow(mockpass))
     except MockPassUnavailable:
         raise
     except Exception as error:  # whatever stopped a flow, for the report
         raise MockPassUnavailable(f"A MockPass flow failed: {error!r}") from error
-    return [spent for spent, _ in done], seconds
 
 
 # --------------------------------------------------------------------------

@@ -118,15 +118,15 @@ def flows_table(runs: list[web.FlowRun], peer: mockpass.PeerFigures) -> str:
         wall = [ms for run in mine for ms in run.wall_ms]
         bare = [ms for run in mine for ms in run.bare_ms]
         p95 = web._percentile(server, 0.95)
-        rate = statistics.median(run.rate for run in mine)
-        median, spread = drain.spread([run.rate for run in mine], 2)
+        rates = [run.rate for run in mine]
+        median, spread = drain.spread(rates, 2)
         rows.append(
             f"| {clients} | {median} | {spread} | "
             f"{web._percentile(server, 0.5):.0f} / {p95:.0f} | "
             f"{web._percentile(wall, 0.5):.0f} / {web._percentile(wall, 0.95):.0f} | "
             f"{mine[0].round_trips} | {statistics.median(bare):.0f} | "
             f"≤ {web.P95_TARGET_MS:.0f}: {met(p95 <= web.P95_TARGET_MS)} | "
-            f"{_peer_cells(peer, clients, rate)} |"
+            f"{_peer_cells(peer, clients, statistics.median(rates))} |"
         )
     return "\n".join(rows)
 

@@ -18,8 +18,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mynaportal import schedule
@@ -135,6 +136,13 @@ def _consent_over(retrieval: Retrieval, moment: datetime) -> bool:
     return expires is not None and expires <= moment
 
 
+def _in_a_step(retrieval_id: UUID | str) -> QuerySet[Retrieval]:
+    """The row, while it is in one of the states a step works on: what a step
+    writes after its call, so that a cancellation, a withdrawal or the end of
+    the consent made meanwhile stands."""
+    return Retrieval.objects.filter(pk=retrieval_id, state__in=list(TASK_FOR_STATE))
+
+
 def _release(retrieval: Retrieval, **changes: Any) -> bool:
     """Write the step's outcome and give the row back.
 
@@ -144,9 +152,9 @@ def _release(retrieval: Retrieval, **changes: Any) -> bool:
     """
     for name, value in changes.items():
         setattr(retrieval, name, value)
-    released = Retrieval.objects.filter(
-        pk=retrieval.pk, state__in=list(TASK_FOR_STATE)
-    ).update(lease_until=None, updated_at=timezone.now(), **changes)
+    released = _in_a_step(retrieval.pk).update(
+        lease_until=None, updated_at=timezone.now(), **changes
+    )
     return released == 1
 
 
@@ -306,9 +314,7 @@ def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
         raise PermanentPortalError("token_malformed")
     retrieval.access_token_sealed = sealing.seal(str(tokens["access_token"]))
     retrieval.access_expires_at = timezone.now() + timedelta(seconds=expires_in)
-    stored = Retrieval.objects.filter(
-        pk=retrieval.pk, state__in=list(TASK_FOR_STATE)
-    ).update(
+    stored = _in_a_step(retrieval.pk).update(
         access_token_sealed=retrieval.access_token_sealed,
         access_expires_at=retrieval.access_expires_at,
     )
@@ -348,7 +354,7 @@ def note_retry(retrieval_id: str, countdown: int, code: str) -> None:
     if retrieval is None:
         return
 
-    Retrieval.objects.filter(pk=retrieval_id, state__in=list(TASK_FOR_STATE)).update(
+    _in_a_step(retrieval_id).update(
         attempts=retrieval.attempts + 1,
         next_try_at=timezone.now() + timedelta(seconds=countdown),
         error_code=code[:60],
@@ -365,7 +371,7 @@ def give_up(retrieval_id: str, code: str) -> None:
 
 def _finish(retrieval: Retrieval, state: str, *, error_code: str = "") -> None:
     now = timezone.now()
-    Retrieval.objects.filter(pk=retrieval.pk, state__in=list(TASK_FOR_STATE)).update(
+    _in_a_step(retrieval.pk).update(
         state=state,
         error_code=error_code,
         next_try_at=None,
