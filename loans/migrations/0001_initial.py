@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,28 +15,82 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='LoanApplication',
+            name="LoanApplication",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('desired_date', models.DateField(verbose_name='お借入希望年月日')),
-                ('amount_man_yen', models.PositiveIntegerField(verbose_name='お借入希望金額（万円）')),
-                ('term_years', models.PositiveSmallIntegerField(verbose_name='お借入希望期間（年）')),
-                ('annual_income_man_yen', models.PositiveIntegerField(verbose_name='年収（万円）')),
-                ('income_source', models.CharField(choices=[('mynaportal', 'マイナポータルから取得'), ('self_declared', '自己申告')], max_length=20)),
-                ('income_taxable_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('income_fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('income_retrieval_id', models.UUIDField(blank=True, null=True)),
-                ('screening_rate_percent', models.DecimalField(decimal_places=2, max_digits=4)),
-                ('annual_repayment_yen', models.PositiveIntegerField()),
-                ('repayment_ratio_percent', models.DecimalField(decimal_places=1, max_digits=6)),
-                ('decision', models.CharField(choices=[('approve', '承認'), ('refer', '要審査（担当者が確認します）'), ('decline', 'お見送り')], max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('applicant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='loan_applications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("desired_date", models.DateField(verbose_name="お借入希望年月日")),
+                (
+                    "amount_man_yen",
+                    models.PositiveIntegerField(verbose_name="お借入希望金額（万円）"),
+                ),
+                (
+                    "term_years",
+                    models.PositiveSmallIntegerField(
+                        verbose_name="お借入希望期間（年）"
+                    ),
+                ),
+                (
+                    "annual_income_man_yen",
+                    models.PositiveIntegerField(verbose_name="年収（万円）"),
+                ),
+                (
+                    "income_source",
+                    models.CharField(
+                        choices=[
+                            ("mynaportal", "マイナポータルから取得"),
+                            ("self_declared", "自己申告"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "income_taxable_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True),
+                ),
+                ("income_fetched_at", models.DateTimeField(blank=True, null=True)),
+                ("income_retrieval_id", models.UUIDField(blank=True, null=True)),
+                (
+                    "screening_rate_percent",
+                    models.DecimalField(decimal_places=2, max_digits=4),
+                ),
+                ("annual_repayment_yen", models.PositiveIntegerField()),
+                (
+                    "repayment_ratio_percent",
+                    models.DecimalField(decimal_places=1, max_digits=6),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("approve", "承認"),
+                            ("refer", "要審査（担当者が確認します）"),
+                            ("decline", "お見送り"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loan_applications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '事前審査申込',
-                'verbose_name_plural': '事前審査申込',
-                'ordering': ['-created_at'],
+                "verbose_name": "事前審査申込",
+                "verbose_name_plural": "事前審査申込",
+                "ordering": ["-created_at"],
             },
         ),
     ]

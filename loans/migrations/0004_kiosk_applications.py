@@ -5,28 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0003_audit'),
+        ("loans", "0003_audit"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KioskApplication',
+            name="KioskApplication",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(max_length=12, unique=True, verbose_name='受付番号')),
-                ('service', models.CharField(choices=[('card_loan', 'カードローンサービス'), ('housing_loan', '住宅ローンサービス')], max_length=20)),
-                ('annual_income_man_yen', models.PositiveIntegerField(verbose_name='年収（万円）')),
-                ('income_taxable_year', models.PositiveSmallIntegerField()),
-                ('income_fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('income_retrieval_id', models.UUIDField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        max_length=12, unique=True, verbose_name="受付番号"
+                    ),
+                ),
+                (
+                    "service",
+                    models.CharField(
+                        choices=[
+                            ("card_loan", "カードローンサービス"),
+                            ("housing_loan", "住宅ローンサービス"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "annual_income_man_yen",
+                    models.PositiveIntegerField(verbose_name="年収（万円）"),
+                ),
+                ("income_taxable_year", models.PositiveSmallIntegerField()),
+                ("income_fetched_at", models.DateTimeField(blank=True, null=True)),
+                ("income_retrieval_id", models.UUIDField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'キオスク端末からの所得情報の提出',
-                'verbose_name_plural': 'キオスク端末からの所得情報の提出',
-                'ordering': ['-created_at'],
+                "verbose_name": "キオスク端末からの所得情報の提出",
+                "verbose_name_plural": "キオスク端末からの所得情報の提出",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0004_kiosk_applications'),
+        ("loans", "0004_kiosk_applications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='kioskapplication',
-            name='income_retrieval_id',
+            model_name="kioskapplication",
+            name="income_retrieval_id",
             field=models.UUIDField(unique=True),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,34 +15,70 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Retrieval',
+            name="Retrieval",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('state', models.CharField(choices=[('started', 'マイナポータルで手続き中'), ('authorized', '同意済み・取得準備中'), ('requested', '取得中'), ('waiting', 'サーバ停止のため待機中'), ('completed', '取得完了'), ('failed', '取得失敗'), ('expired', '期限切れ'), ('cancelled', 'キャンセル')], default='started', max_length=12)),
-                ('tm_codes', models.JSONField()),
-                ('condition', models.JSONField()),
-                ('return_path', models.CharField(max_length=200)),
-                ('oauth_state', models.CharField(max_length=64, unique=True)),
-                ('nonce', models.CharField(max_length=64)),
-                ('code_verifier_sealed', models.TextField()),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('access_token_sealed', models.TextField(blank=True)),
-                ('refresh_token_sealed', models.TextField(blank=True)),
-                ('access_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('consent_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('process_id', models.CharField(blank=True, max_length=100)),
-                ('result_sealed', models.TextField(blank=True)),
-                ('error_code', models.CharField(blank=True, max_length=60)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_try_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='retrievals', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("started", "マイナポータルで手続き中"),
+                            ("authorized", "同意済み・取得準備中"),
+                            ("requested", "取得中"),
+                            ("waiting", "サーバ停止のため待機中"),
+                            ("completed", "取得完了"),
+                            ("failed", "取得失敗"),
+                            ("expired", "期限切れ"),
+                            ("cancelled", "キャンセル"),
+                        ],
+                        default="started",
+                        max_length=12,
+                    ),
+                ),
+                ("tm_codes", models.JSONField()),
+                ("condition", models.JSONField()),
+                ("return_path", models.CharField(max_length=200)),
+                ("oauth_state", models.CharField(max_length=64, unique=True)),
+                ("nonce", models.CharField(max_length=64)),
+                ("code_verifier_sealed", models.TextField()),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("access_token_sealed", models.TextField(blank=True)),
+                ("refresh_token_sealed", models.TextField(blank=True)),
+                ("access_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("consent_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("process_id", models.CharField(blank=True, max_length=100)),
+                ("result_sealed", models.TextField(blank=True)),
+                ("error_code", models.CharField(blank=True, max_length=60)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_try_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="retrievals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['state', 'next_try_at'], name='mynaportal__state_2d27a1_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["state", "next_try_at"],
+                        name="mynaportal__state_2d27a1_idx",
+                    )
+                ],
             },
         ),
     ]

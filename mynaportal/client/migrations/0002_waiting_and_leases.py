@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mynaportal_client', '0001_initial'),
+        ("mynaportal_client", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='retrieval',
-            name='blocked_reason',
+            model_name="retrieval",
+            name="blocked_reason",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='retrieval',
-            name='blocked_server',
+            model_name="retrieval",
+            name="blocked_server",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='retrieval',
-            name='lease_until',
+            model_name="retrieval",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='retrieval',
-            name='mail_sent_at',
+            model_name="retrieval",
+            name="mail_sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='retrieval',
-            name='resume_at',
+            model_name="retrieval",
+            name="resume_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='retrieval',
-            name='waited',
+            model_name="retrieval",
+            name="waited",
             field=models.BooleanField(default=False),
         ),
     ]

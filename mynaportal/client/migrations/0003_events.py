@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mynaportal_client', '0002_waiting_and_leases'),
+        ("mynaportal_client", "0002_waiting_and_leases"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetrievalEvent',
+            name="RetrievalEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(max_length=20)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('summary', models.JSONField(default=dict)),
-                ('retrieval', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='mynaportal_client.retrieval')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("step", models.CharField(max_length=20)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("summary", models.JSONField(default=dict)),
+                (
+                    "retrieval",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="mynaportal_client.retrieval",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
     ]

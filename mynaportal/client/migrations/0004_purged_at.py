@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mynaportal_client', '0003_events'),
+        ("mynaportal_client", "0003_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='retrieval',
-            name='purged_at',
+            model_name="retrieval",
+            name="purged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -6,21 +6,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mynaportal_client', '0004_purged_at'),
+        ("mynaportal_client", "0004_purged_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='retrieval',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Webサイト'), ('kiosk', 'キオスク端末')], default='web', max_length=5),
+            model_name="retrieval",
+            name="channel",
+            field=models.CharField(
+                choices=[("web", "Webサイト"), ("kiosk", "キオスク端末")],
+                default="web",
+                max_length=5,
+            ),
         ),
         migrations.AlterField(
-            model_name='retrieval',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='retrievals', to=settings.AUTH_USER_MODEL),
+            model_name="retrieval",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="retrievals",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

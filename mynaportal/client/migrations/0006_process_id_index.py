@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mynaportal_client', '0005_kiosk_channel'),
+        ("mynaportal_client", "0005_kiosk_channel"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='retrieval',
-            name='process_id',
+            model_name="retrieval",
+            name="process_id",
             field=models.CharField(blank=True, db_index=True, max_length=100),
         ),
     ]

@@ -6,172 +6,370 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.CharField(max_length=17, unique=True, validators=[django.core.validators.RegexValidator('^SP\\d{8}_[A-Z]{2}\\d{4}$')])),
-                ('name', models.CharField(max_length=100)),
-                ('purpose', models.CharField(max_length=200)),
-                ('redirect_uris', models.JSONField(default=list)),
-                ('jwks', models.JSONField(help_text="The client's public keys (JWKS).")),
-                ('tm_codes', models.JSONField(default=list, help_text='Categories it may request.')),
-                ('consent_days', models.PositiveIntegerField(default=90)),
-                ('notification_url', models.URLField(blank=True)),
-                ('sector_salt', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "client_id",
+                    models.CharField(
+                        max_length=17,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^SP\\d{8}_[A-Z]{2}\\d{4}$"
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("purpose", models.CharField(max_length=200)),
+                ("redirect_uris", models.JSONField(default=list)),
+                (
+                    "jwks",
+                    models.JSONField(help_text="The client's public keys (JWKS)."),
+                ),
+                (
+                    "tm_codes",
+                    models.JSONField(
+                        default=list, help_text="Categories it may request."
+                    ),
+                ),
+                ("consent_days", models.PositiveIntegerField(default=90)),
+                ("notification_url", models.URLField(blank=True)),
+                ("sector_salt", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='DemoCA',
+            name="DemoCA",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_pem', models.TextField()),
-                ('certificate_pem', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("key_pem", models.TextField()),
+                ("certificate_pem", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Persona',
+            name="Persona",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('name_kana', models.CharField(max_length=100)),
-                ('birth_date', models.DateField()),
-                ('municipality', models.CharField(max_length=100)),
-                ('municipality_connected', models.BooleanField(default=True)),
-                ('individual_number', models.CharField(max_length=12)),
-                ('note', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("name_kana", models.CharField(max_length=100)),
+                ("birth_date", models.DateField()),
+                ("municipality", models.CharField(max_length=100)),
+                ("municipality_connected", models.BooleanField(default=True)),
+                ("individual_number", models.CharField(max_length=12)),
+                ("note", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SigningKey',
+            name="SigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kid', models.CharField(max_length=64, unique=True)),
-                ('private_jwk', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("kid", models.CharField(max_length=64, unique=True)),
+                ("private_jwk", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tm_codes', models.JSONField()),
-                ('condition', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.client')),
-                ('persona', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.persona')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("tm_codes", models.JSONField()),
+                ("condition", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.client",
+                    ),
+                ),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.persona",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InformationRecord',
+            name="InformationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tm_code', models.CharField(max_length=16)),
-                ('provider', models.CharField(help_text='情報提供者 (providing body)', max_length=100)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('items', models.JSONField()),
-                ('persona', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='simulator.persona')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("tm_code", models.CharField(max_length=16)),
+                (
+                    "provider",
+                    models.CharField(
+                        help_text="情報提供者 (providing body)", max_length=100
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("items", models.JSONField()),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="simulator.persona",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['persona', 'tm_code', 'valid_from'],
+                "ordering": ["persona", "tm_code", "valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='Card',
+            name="Card",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pin_hash', models.CharField(max_length=128)),
-                ('key_pem', models.TextField()),
-                ('certificate_pem', models.TextField()),
-                ('serial_number', models.CharField(max_length=64)),
-                ('failed_pin_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('revoked', models.BooleanField(default=False)),
-                ('persona', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to='simulator.persona')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("pin_hash", models.CharField(max_length=128)),
+                ("key_pem", models.TextField()),
+                ("certificate_pem", models.TextField()),
+                ("serial_number", models.CharField(max_length=64)),
+                ("failed_pin_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("revoked", models.BooleanField(default=False)),
+                (
+                    "persona",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.persona",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProcessRequest',
+            name="ProcessRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('process_id', models.CharField(max_length=64, unique=True)),
-                ('tm_codes', models.JSONField()),
-                ('condition', models.JSONField()),
-                ('created_at', models.DateTimeField()),
-                ('ready_at', models.DateTimeField()),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.grant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("process_id", models.CharField(max_length=64, unique=True)),
+                ("tm_codes", models.JSONField()),
+                ("condition", models.JSONField()),
+                ("created_at", models.DateTimeField()),
+                ("ready_at", models.DateTimeField()),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.grant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PushedRequest',
+            name="PushedRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_uri_hash', models.CharField(max_length=64, unique=True)),
-                ('redirect_uri', models.URLField(max_length=500)),
-                ('state', models.CharField(max_length=200)),
-                ('nonce', models.CharField(max_length=200)),
-                ('code_challenge', models.CharField(max_length=128)),
-                ('tm_codes', models.JSONField()),
-                ('condition', models.JSONField()),
-                ('expires_at', models.DateTimeField()),
-                ('consented_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('card_challenge', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("request_uri_hash", models.CharField(max_length=64, unique=True)),
+                ("redirect_uri", models.URLField(max_length=500)),
+                ("state", models.CharField(max_length=200)),
+                ("nonce", models.CharField(max_length=200)),
+                ("code_challenge", models.CharField(max_length=128)),
+                ("tm_codes", models.JSONField()),
+                ("condition", models.JSONField()),
+                ("expires_at", models.DateTimeField()),
+                ("consented_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("card_challenge", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.client",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuthorizationCode',
+            name="AuthorizationCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('grant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='simulator.grant')),
-                ('persona', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.persona')),
-                ('pushed_request', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to='simulator.pushedrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=64, unique=True)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="simulator.grant",
+                    ),
+                ),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.persona",
+                    ),
+                ),
+                (
+                    "pushed_request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.pushedrequest",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Token',
+            name="Token",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('access', 'access'), ('refresh', 'refresh')], max_length=10)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='simulator.grant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("access", "access"), ("refresh", "refresh")],
+                        max_length=10,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="simulator.grant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UsedAssertion',
+            name="UsedAssertion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jti', models.CharField(max_length=200)),
-                ('expires_at', models.DateTimeField()),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("jti", models.CharField(max_length=200)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.client",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('client', 'jti'), name='unique_client_jti')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "jti"), name="unique_client_jti"
+                    )
+                ],
             },
         ),
     ]

@@ -4,29 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0002_clock_and_overrides'),
+        ("simulator", "0002_clock_and_overrides"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='processrequest',
-            name='deferred_until',
+            model_name="processrequest",
+            name="deferred_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='processrequest',
-            name='idempotency_key',
+            model_name="processrequest",
+            name="idempotency_key",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='processrequest',
-            name='notified_at',
+            model_name="processrequest",
+            name="notified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='processrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('grant', 'idempotency_key'), name='unique_grant_idempotency_key'),
+            model_name="processrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("grant", "idempotency_key"),
+                name="unique_grant_idempotency_key",
+            ),
         ),
     ]

@@ -4,25 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0003_deferred_processes'),
+        ("simulator", "0003_deferred_processes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Fault',
+            name="Fault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('endpoint', models.CharField(max_length=20)),
-                ('kind', models.CharField(choices=[('delay', 'delay'), ('status', 'status'), ('malformed', 'malformed')], max_length=12)),
-                ('value', models.FloatField(default=0)),
-                ('remaining', models.PositiveIntegerField(default=1)),
-                ('hits', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("endpoint", models.CharField(max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("delay", "delay"),
+                            ("status", "status"),
+                            ("malformed", "malformed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", models.FloatField(default=0)),
+                ("remaining", models.PositiveIntegerField(default=1)),
+                ("hits", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
     ]

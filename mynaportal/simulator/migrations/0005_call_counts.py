@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0004_faults'),
+        ("simulator", "0004_faults"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='processrequest',
-            name='request_calls',
+            model_name="processrequest",
+            name="request_calls",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='processrequest',
-            name='result_calls',
+            model_name="processrequest",
+            name="result_calls",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

@@ -4,45 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0005_call_counts'),
+        ("simulator", "0005_call_counts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='created_at',
+            model_name="client",
+            name="created_at",
             field=models.DateTimeField(auto_now_add=True, null=True),
         ),
         migrations.AddField(
-            model_name='client',
-            name='ended_from',
+            model_name="client",
+            name="ended_from",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='client',
-            name='environment',
-            field=models.CharField(choices=[('staging', '接続確認環境'), ('production', '本番')], default='staging', max_length=10),
+            model_name="client",
+            name="environment",
+            field=models.CharField(
+                choices=[("staging", "接続確認環境"), ("production", "本番")],
+                default="staging",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='client',
-            name='jwks_uri',
-            field=models.URLField(blank=True, help_text='Or where they are published.'),
+            model_name="client",
+            name="jwks_uri",
+            field=models.URLField(blank=True, help_text="Or where they are published."),
         ),
         migrations.AddField(
-            model_name='client',
-            name='resumed_from',
+            model_name="client",
+            name="resumed_from",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='client',
-            name='suspended_from',
+            model_name="client",
+            name="suspended_from",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='client',
-            name='jwks',
-            field=models.JSONField(default=dict, help_text="The client's public keys (JWKS)."),
+            model_name="client",
+            name="jwks",
+            field=models.JSONField(
+                default=dict, help_text="The client's public keys (JWKS)."
+            ),
         ),
     ]

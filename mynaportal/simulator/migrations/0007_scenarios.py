@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0006_client_lifecycle'),
+        ("simulator", "0006_client_lifecycle"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fault',
-            name='message',
+            model_name="fault",
+            name="message",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='scenario',
+            model_name="grant",
+            name="scenario",
             field=models.JSONField(default=list),
         ),
         migrations.AddField(
-            model_name='pushedrequest',
-            name='scenario',
+            model_name="pushedrequest",
+            name="scenario",
             field=models.JSONField(default=list),
         ),
         migrations.AlterField(
-            model_name='fault',
-            name='kind',
-            field=models.CharField(choices=[('delay', 'delay'), ('status', 'status'), ('malformed', 'malformed'), ('bad_message', 'bad_message')], max_length=12),
+            model_name="fault",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("delay", "delay"),
+                    ("status", "status"),
+                    ("malformed", "malformed"),
+                    ("bad_message", "bad_message"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

@@ -4,35 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0007_scenarios'),
+        ("simulator", "0007_scenarios"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TraceEvent',
+            name="TraceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flow_key', models.CharField(db_index=True, max_length=32)),
-                ('step', models.CharField(max_length=20)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('summary', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("flow_key", models.CharField(db_index=True, max_length=32)),
+                ("step", models.CharField(max_length=20)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("summary", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='grant',
-            name='flow_key',
+            model_name="grant",
+            name="flow_key",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='pushedrequest',
-            name='flow_key',
+            model_name="pushedrequest",
+            name="flow_key",
             field=models.CharField(blank=True, max_length=32),
         ),
     ]

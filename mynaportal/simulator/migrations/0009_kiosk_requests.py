@@ -5,26 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0008_inspector'),
+        ("simulator", "0008_inspector"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KioskRequest',
+            name="KioskRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handle_hash', models.CharField(max_length=64, unique=True)),
-                ('nonce', models.CharField(max_length=200)),
-                ('tm_codes', models.JSONField()),
-                ('condition', models.JSONField()),
-                ('card_challenge', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('flow_key', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='simulator.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("handle_hash", models.CharField(max_length=64, unique=True)),
+                ("nonce", models.CharField(max_length=200)),
+                ("tm_codes", models.JSONField()),
+                ("condition", models.JSONField()),
+                ("card_challenge", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("flow_key", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="simulator.client",
+                    ),
+                ),
             ],
         ),
     ]

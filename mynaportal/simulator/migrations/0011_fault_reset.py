@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0010_token_certificate_thumbprint'),
+        ("simulator", "0010_token_certificate_thumbprint"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='fault',
-            name='kind',
-            field=models.CharField(choices=[('delay', 'delay'), ('status', 'status'), ('malformed', 'malformed'), ('reset', 'reset'), ('bad_message', 'bad_message')], max_length=12),
+            model_name="fault",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("delay", "delay"),
+                    ("status", "status"),
+                    ("malformed", "malformed"),
+                    ("reset", "reset"),
+                    ("bad_message", "bad_message"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
