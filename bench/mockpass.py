@@ -27,7 +27,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import time
@@ -44,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc import jwe, jwt
 from joserfc.jwk import RSAKey
 
-from bench.drain import free_port, in_parallel, say
+from bench.drain import free_port, in_parallel, say, stop_process
 
 VERSION = "4.3.4"
 PACKAGE = "@opengovsg/mockpass"
@@ -77,7 +76,7 @@ class MockPass:
 
 def installed(folder: Path) -> Path:
     """MockPass ``VERSION``'s package folder under ``folder``, installed if need be."""
-    package = folder / "node_modules" / PACKAGE
+    package = folder.resolve() / "node_modules" / PACKAGE
     manifest = package / "package.json"
     if manifest.exists() and json.loads(manifest.read_text())["version"] == VERSION:
         return package
@@ -152,12 +151,7 @@ def served(folder: Path, log: Path) -> Iterator[MockPass]:
         _wait_until_up(mockpass, log)
         yield mockpass
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process(process, "MockPass")
 
 
 def _wait_until_up(mockpass: MockPass, log: Path) -> None:
@@ -302,25 +296,14 @@ def concurrent_flows(
 
 
 @dataclass
-class PeerRun:
-    clients: int
-    flows: int
-    seconds: float
-    server_ms: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.flows / self.seconds
-
-
-@dataclass
 class PeerFigures:
-    runs: list[PeerRun] = field(default_factory=list)
+    # Flows per second of each run, by the number of clients.
+    rates_by_clients: dict[int, list[float]] = field(default_factory=dict)
     # Why MockPass is not in the report, when it is not.
     missing: str = ""
 
     def rates(self, clients: int) -> list[float]:
-        return [run.rate for run in self.runs if run.clients == clients]
+        return self.rates_by_clients.get(clients, [])
 
 
 def measure(
@@ -335,12 +318,12 @@ def measure(
                 for clients in client_counts:
                     flows = FLOWS_PER_CLIENT * clients
                     spent, seconds = concurrent_flows(mockpass, flows, clients)
-                    server_ms = [value * 1000 for value in spent]
-                    figures.runs.append(PeerRun(clients, flows, seconds, server_ms))
-                    p50 = statistics.median(server_ms)
+                    rate = flows / seconds
+                    figures.rates_by_clients.setdefault(clients, []).append(rate)
+                    p50 = statistics.median(spent) * 1000
                     say(
-                        f"MockPass, {clients} client(s): {flows / seconds:.1f} "
-                        f"flows/s; server time p50 {p50:.0f} ms"
+                        f"MockPass, {clients} client(s): {rate:.1f} flows/s; "
+                        f"server time p50 {p50:.0f} ms"
                     )
     except MockPassUnavailable as error:
         say(f"MockPass is not in this report: {error}")
