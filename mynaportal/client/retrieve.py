@@ -48,7 +48,8 @@ TASK_FOR_STATE = {
 
 
 class MovedOn(Exception):
-    """The row left the step's states while the step was at the portal."""
+    """The row left the steps' states while the step was at the portal: nothing
+    of the step is written, and nothing follows it (the task ends quietly)."""
 
 
 @dataclass(frozen=True)
@@ -74,21 +75,17 @@ def request_data(retrieval_id: str) -> NextStep:
                 token, retrieval.tm_codes, idempotency_key=str(retrieval.pk)
             ),
         )
-    except MovedOn:
-        return NextStep()
     except PortalError as error:
         return _after_failure(retrieval, error)
 
     requested = {"state": State.REQUESTED, "process_id": answer["process_id"]}
     deferred = answer.get("deferred")
     if isinstance(deferred, dict):
-        if not _release(retrieval, **requested):
-            return NextStep()
+        _release(retrieval, **requested)
         return _wait_for_stop(retrieval, deferred)
 
     seconds = _first_poll_seconds(answer)
-    if not _release(retrieval, **requested, next_try_at=_seconds_from_now(seconds)):
-        return NextStep()
+    _release(retrieval, **requested, next_try_at=_seconds_from_now(seconds))
     return NextStep("fetch_result", seconds)
 
 
@@ -106,8 +103,6 @@ def fetch_result(retrieval_id: str) -> NextStep:
             lambda token: session.result(token, retrieval.process_id),
         )
         return _take_answer(retrieval, session, answer)
-    except MovedOn:
-        return NextStep()
     except PortalError as error:
         return _after_failure(retrieval, error)
 
@@ -143,19 +138,20 @@ def _in_a_step(retrieval_id: UUID | str) -> QuerySet[Retrieval]:
     return Retrieval.objects.filter(pk=retrieval_id, state__in=list(TASK_FOR_STATE))
 
 
-def _release(retrieval: Retrieval, **changes: Any) -> bool:
+def _release(retrieval: Retrieval, **changes: Any) -> None:
     """Write the step's outcome and give the row back.
 
     Nothing is written when the row left the steps' states meanwhile (the
     customer cancelled or withdrew, or the consent ended while the step was at
-    the portal): False, and nothing is to follow.
+    the portal): MovedOn, and nothing is to follow.
     """
     for name, value in changes.items():
         setattr(retrieval, name, value)
     released = _in_a_step(retrieval.pk).update(
         lease_until=None, updated_at=timezone.now(), **changes
     )
-    return released == 1
+    if released != 1:
+        raise MovedOn
 
 
 def _take_answer(
@@ -267,8 +263,7 @@ def _first_poll_seconds(answer: dict[str, Any]) -> int:
 
 
 def _poll_again(retrieval: Retrieval, *, seconds: int) -> NextStep:
-    if not _release(retrieval, next_try_at=_seconds_from_now(seconds)):
-        return NextStep()
+    _release(retrieval, next_try_at=_seconds_from_now(seconds))
     return NextStep("fetch_result", seconds)
 
 
@@ -336,8 +331,7 @@ def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:
         _finish(retrieval, State.FAILED, error_code=error.code)
         return NextStep()
 
-    if not _release(retrieval):
-        return NextStep()
+    _release(retrieval)
     raise error
 
 

@@ -24,6 +24,8 @@ def _run(
 ) -> None:
     try:
         following = step(retrieval_id)
+    except retrieve.MovedOn:
+        return
     except TransientPortalError as error:
         if task.request.retries + 1 >= conf.max_attempts():
             retrieve.give_up(retrieval_id, error.code)
