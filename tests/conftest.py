@@ -6,6 +6,7 @@ process (gunicorn) with its own database, exactly as `make demo` runs it, and
 the two meet only over HTTP.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -50,6 +51,13 @@ class Portal:
             check=True,
         )
         return done.stdout
+
+    def shell_json(self, script: str) -> dict[str, Any]:
+        """Run a Python script in the simulator's shell; what it printed last, as
+        JSON."""
+        printed = self.manage("shell", "-c", script).strip().splitlines()
+        answer: dict[str, Any] = json.loads(printed[-1])
+        return answer
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ way a call runs: one request through the per-request middleware, with the
 statements it sends to the database counted.
 """
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,12 +64,6 @@ print(json.dumps({"kids": kids, "statements": counted[1:]}))
 """
 
 
-def _one_call(portal: Portal, script: str = ONE_CALL) -> dict[str, Any]:
-    printed = portal.manage("shell", "-c", script).strip().splitlines()
-    answer: dict[str, Any] = json.loads(printed[-1])
-    return answer
-
-
 def _control(portal: Portal, what: str, body: dict[str, Any]) -> None:
     answer = requests.post(f"{portal.url}/api/v1/control/{what}", json=body, timeout=10)
     assert answer.status_code == 200, answer.text
@@ -93,7 +86,7 @@ def calm_portal(portal: Portal) -> Iterator[Portal]:
 def test_a_call_with_nothing_forced_or_queued_reads_one_statement(
     calm_portal: Portal,
 ) -> None:
-    call = _one_call(calm_portal)
+    call = calm_portal.shell_json(ONE_CALL)
 
     assert call["statements"] == 1
     assert call["forced"] == {}
@@ -104,7 +97,7 @@ def test_the_same_statement_brings_the_frozen_clock(calm_portal: Portal) -> None
     at = "2026-12-19T23:00:00+09:00"
     _control(calm_portal, "clock", {"at": at, "frozen": True})
 
-    call = _one_call(calm_portal)
+    call = calm_portal.shell_json(ONE_CALL)
 
     assert call["now"] == "2026-12-19T14:00:00+00:00"
     assert call["statements"] == 1
@@ -117,7 +110,7 @@ def test_a_forced_server_and_a_queued_fault_are_read_once_each(
     fault = {"endpoint": "result", "kind": "status", "value": 503, "times": 2}
     _control(calm_portal, "faults", fault)
 
-    call = _one_call(calm_portal)
+    call = calm_portal.shell_json(ONE_CALL)
 
     assert call["forced"] == {"municipal": False}
     assert call["queued"] == [["result", "status"]]
@@ -127,7 +120,7 @@ def test_a_forced_server_and_a_queued_fault_are_read_once_each(
 def test_a_call_that_signs_reads_a_key_row_only_the_first_time_it_meets_the_key(
     calm_portal: Portal,
 ) -> None:
-    calls = _one_call(calm_portal, SIGNING_CALLS)
+    calls = calm_portal.shell_json(SIGNING_CALLS)
 
     before, rotated = calls["kids"][:4], calls["kids"][4:]
     assert len(set(before)) == 1

@@ -7,9 +7,6 @@ bank's. The flows are inspector events, the records that grow fastest: every
 call to the simulator stores one.
 """
 
-import json
-from typing import Any
-
 from tests.conftest import Portal
 
 MAX_QUERIES = 10
@@ -60,16 +57,10 @@ print(json.dumps({{"one": one, "many": many}}))
 """
 
 
-def _counts(portal: Portal) -> dict[str, Any]:
-    printed = portal.manage("shell", "-c", COUNT_PAGES.format(pages=PAGES))
-    answer: dict[str, Any] = json.loads(printed.strip().splitlines()[-1])
-    return answer
-
-
 def test_a_simulator_page_makes_few_queries_and_as_many_with_1000_flows(
     portal: Portal,
 ) -> None:
-    counts = _counts(portal)
+    counts = portal.shell_json(COUNT_PAGES.format(pages=PAGES))
 
     assert counts["many"] == counts["one"]
     assert max(counts["one"].values()) <= MAX_QUERIES
