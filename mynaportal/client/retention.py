@@ -2,7 +2,8 @@
 
 At the end of the consent, or when the customer withdraws it, the retrieved
 data and the tokens are deleted; the row stays, holding only the fact that a
-retrieval took place.
+retrieval took place. When the customer stops a retrieval before its data came,
+the purpose has ended too: the consent is revoked and the tokens are deleted.
 """
 
 import logging
@@ -24,6 +25,12 @@ PERSONAL_FIELDS = {
     "subject": "",
     "process_id": "",
 }
+# What could fetch data at the portal, or finish the authorization.
+CREDENTIALS = {
+    "access_token_sealed": "",
+    "refresh_token_sealed": "",
+    "code_verifier_sealed": "",
+}
 UNFINISHED = [State.STARTED, *Retrieval.ACTIVE_STATES]
 
 
@@ -43,7 +50,7 @@ def withdraw(retrieval: Retrieval) -> bool:
         return False
 
     if retrieval.refresh_token_sealed:
-        _revoke_at_portal(retrieval)
+        _revoke_at_portal(str(retrieval.pk), retrieval.refresh_token_sealed)
     now = timezone.now()
     Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
         state=State.CANCELLED, error_code="withdrawn", next_try_at=None
@@ -54,12 +61,35 @@ def withdraw(retrieval: Retrieval) -> bool:
     return True
 
 
-def _revoke_at_portal(retrieval: Retrieval) -> None:
+def cancel(retrieval: Retrieval) -> bool:
+    """The customer stops a retrieval before its data came (§2.4 ※2): the consent
+    is revoked at the portal and the tokens are deleted here, so nothing more can
+    be fetched. The row stays, cancelled. False if it had already ended.
+
+    The tokens are read after the state has changed, when no step can store a
+    refreshed one any more.
+    """
+    cancelled = Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
+        state=State.CANCELLED, error_code="cancelled_by_user", next_try_at=None
+    )
+    if cancelled != 1:
+        return False
+
+    sealed = (
+        Retrieval.objects.filter(pk=retrieval.pk)
+        .values_list("refresh_token_sealed", flat=True)
+        .get()
+    )
+    if sealed:
+        _revoke_at_portal(str(retrieval.pk), sealed)
+    Retrieval.objects.filter(pk=retrieval.pk).update(lease_until=None, **CREDENTIALS)
+    return True
+
+
+def _revoke_at_portal(retrieval_id: str, refresh_token_sealed: str) -> None:
     try:
-        PortalSession(str(retrieval.pk)).revoke(
-            sealing.unseal(retrieval.refresh_token_sealed)
-        )
+        PortalSession(retrieval_id).revoke(sealing.unseal(refresh_token_sealed))
     except PortalError as error:
         # The tokens are deleted here regardless; at the portal they end with
         # the consent period at the latest.
-        logger.warning("Revocation of %s failed: %s", retrieval.pk, error.code)
+        logger.warning("Revocation of %s failed: %s", retrieval_id, error.code)

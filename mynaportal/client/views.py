@@ -106,12 +106,11 @@ def withdraw(request: HttpRequest, retrieval_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, retrieval_id: str) -> HttpResponse:
-    """Stop a retrieval in progress (guideline §2.4 ※2); type the income instead."""
+    """Stop a retrieval in progress (guideline §2.4 ※2); type the income instead.
+    The consent given for it is revoked at the portal."""
     retrieval = _owned(request, retrieval_id)
-    Retrieval.objects.filter(
-        pk=retrieval.pk, state__in=[Retrieval.State.STARTED, *Retrieval.ACTIVE_STATES]
-    ).update(state=Retrieval.State.CANCELLED, error_code="cancelled_by_user")
-    messages.info(request, _("マイナポータルからの取得を中止しました。"))
+    if retention.cancel(retrieval):
+        messages.info(request, _("マイナポータルからの取得を中止しました。"))
     return redirect(retrieval.return_path)
 
 

@@ -153,6 +153,88 @@ def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
     assert new_calls()["results"] == 0
 
 
+def _cancel(flow: WebFlow, status_url: str) -> requests.Response:
+    """Press 「取得を中止して、年収を自分で入力する」 on the status page."""
+    page = flow.http.get(status_url)
+    return flow.http.post(
+        f"{status_url}cancel/",
+        data={"csrfmiddlewaretoken": csrf_of(page.text)},
+        headers={"Referer": status_url},
+    )
+
+
+def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
+    flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    status_page = flow_signed_in.authorize()
+    wait_for(state_is(State.WAITING))
+    access_token = sealing.unseal(Retrieval.objects.get().access_token_sealed)
+
+    answer = _cancel(flow_signed_in, status_page.url)
+
+    assert "マイナポータルからの取得を中止しました。" in answer.text
+    retrieval = Retrieval.objects.get()
+    assert retrieval.state == State.CANCELLED
+    assert retrieval.error_code == "cancelled_by_user"
+    assert retrieval.next_try_at is None
+    assert retrieval.access_token_sealed == ""
+    assert retrieval.refresh_token_sealed == ""
+    assert retrieval.code_verifier_sealed == ""
+    assert RetrievalEvent.objects.filter(step="revoke", status=200).count() == 1
+    refused = requests.post(
+        f"{portal.url}/request",
+        json={},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
+
+    # Past the stop: the sweep finds nothing to do, and nothing is fetched.
+    control(portal, "clock", {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
+    assert tasks.sweep_due_retrievals() == 0
+    time.sleep(1)
+    assert new_calls()["results"] == 0
+    assert Retrieval.objects.get().state == State.CANCELLED
+    assert DemoMail.objects.count() == 0
+
+
+def test_a_cancellation_stands_when_the_portal_refuses_the_revocation(
+    flow_signed_in: WebFlow, portal: Portal, caplog: Any
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    status_page = flow_signed_in.authorize()
+    wait_for(state_is(State.WAITING))
+    control(portal, "faults", {"endpoint": "revoke", "kind": "status", "value": 503})
+
+    answer = _cancel(flow_signed_in, status_page.url)
+
+    assert answer.status_code == 200
+    retrieval = Retrieval.objects.get()
+    assert retrieval.state == State.CANCELLED
+    assert retrieval.access_token_sealed == ""
+    assert retrieval.refresh_token_sealed == ""
+    assert RetrievalEvent.objects.filter(step="revoke", status=503).count() == 1
+    assert f"Revocation of {retrieval.pk} failed" in caplog.text
+
+
+def test_cancelling_a_completed_retrieval_changes_nothing(
+    flow_signed_in: WebFlow,
+) -> None:
+    status_page = flow_signed_in.authorize()
+    flow_signed_in.wait_until_filled(status_page.url)
+    before = Retrieval.objects.get()
+
+    answer = _cancel(flow_signed_in, status_page.url)
+
+    assert "マイナポータルからの取得を中止しました。" not in answer.text
+    assert field_value(answer.text, "annual_income_man_yen") == "567"
+    after = Retrieval.objects.get()
+    assert after.state == State.COMPLETED
+    assert after.refresh_token_sealed == before.refresh_token_sealed
+    assert not RetrievalEvent.objects.filter(step="revoke").exists()
+
+
 def test_tokens_deleted_while_a_refresh_is_out_are_not_stored_again(
     flow_signed_in: WebFlow, portal: Portal
 ) -> None:
