@@ -1,4 +1,5 @@
-"""The waiting page of a planned stop, turning into a filled form by itself."""
+"""The waiting page of a planned stop: turning into a filled form by itself, or
+left for the income typed by hand."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -7,6 +8,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from loans.models import LoanApplication
+from mynaportal.client.models import Retrieval
 from tests.browser.test_web_flow import (
     enter_pin,
     fill_loan_wishes,
@@ -53,3 +56,31 @@ def test_the_waiting_page_says_when_and_turns_into_the_filled_form(
     page.get_by_role("link", name="メール（デモ）").click()
     expect(page.get_by_test_id("mail")).to_have_count(1)
     expect(page.get_by_test_id("mail")).to_contain_text("取得が完了しました")
+
+
+def test_waiting_customer_stops_the_retrieval_and_applies_with_a_typed_income(
+    bank: str, portal: Portal, customer: Any, page: Page, third_saturday_night: None
+) -> None:
+    sign_in(page, bank)
+    fill_loan_wishes(page)
+    go_to_identity_step(page, portal)
+    enter_pin(page, "山田 花子", "1234")
+    status = page.get_by_test_id("retrieval-status")
+    expect(status).to_have_attribute("data-state", "waiting", timeout=30_000)
+
+    page.get_by_test_id("type-income-instead").click()
+
+    expect(page).to_have_url(f"{bank}/loans/apply/")
+    expect(page.get_by_test_id("message")).to_contain_text("取得を中止しました")
+    expect(page.get_by_label("お借入希望金額")).to_have_value("3000")
+    expect(page.get_by_label("あなたの年収")).to_have_value("")
+    retrieval = Retrieval.objects.get()
+    assert retrieval.state == Retrieval.State.CANCELLED
+    assert retrieval.refresh_token_sealed == ""
+
+    page.get_by_label("あなたの年収").fill("600")
+    page.get_by_role("button", name="事前審査を申し込む").click()
+
+    expect(page.get_by_test_id("result-income")).to_contain_text("600 万円")
+    application = LoanApplication.objects.get()
+    assert application.income_source == LoanApplication.IncomeSource.SELF_DECLARED
