@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from mynaportal import catalog
-from mynaportal.client import conf, retrieve, sealing, tasks
+from mynaportal.client import conf, retention, retrieve, sealing, tasks
 from mynaportal.client.models import Retrieval
 from mynaportal.client.portal import (
     PermanentPortalError,
@@ -107,12 +107,13 @@ def begin(
 
 
 def _supersede(owner_id: int, tm_codes: list[str]) -> None:
-    """A new retrieval replaces the owner's unfinished one (SECURITY Q15)."""
-    Retrieval.objects.filter(
-        owner_id=owner_id,
-        tm_codes=tm_codes,
-        state__in=[State.STARTED, *Retrieval.ACTIVE_STATES],
-    ).update(state=State.CANCELLED, error_code="superseded", next_try_at=None)
+    """A new retrieval replaces the owner's unfinished one (SECURITY Q15), whose
+    consent, if it had one, is revoked."""
+    unfinished = Retrieval.objects.filter(
+        owner_id=owner_id, tm_codes=tm_codes, state__in=retention.UNFINISHED
+    )
+    for retrieval in unfinished.only("pk"):
+        retention.cancel(retrieval, reason="superseded")
 
 
 def _s256(verifier: str) -> str:

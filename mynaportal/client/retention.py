@@ -61,16 +61,17 @@ def withdraw(retrieval: Retrieval) -> bool:
     return True
 
 
-def cancel(retrieval: Retrieval) -> bool:
-    """The customer stops a retrieval before its data came (§2.4 ※2): the consent
-    is revoked at the portal and the tokens are deleted here, so nothing more can
-    be fetched. The row stays, cancelled. False if it had already ended.
+def cancel(retrieval: Retrieval, *, reason: str = "cancelled_by_user") -> bool:
+    """Stop a retrieval before its data came: the customer stopped it (§2.4 ※2),
+    or a new one replaced it (Q15). The consent is revoked at the portal and the
+    tokens are deleted here, so nothing more can be fetched. The row stays,
+    cancelled with ``reason``. False if it had already ended.
 
     The tokens are read after the state has changed, when no step can store a
     refreshed one any more.
     """
     cancelled = Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
-        state=State.CANCELLED, error_code="cancelled_by_user", next_try_at=None
+        state=State.CANCELLED, error_code=reason, next_try_at=None
     )
     if cancelled != 1:
         return False

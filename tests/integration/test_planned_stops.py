@@ -24,7 +24,7 @@ from mynaportal import schedule
 from mynaportal.client import retention, sealing, tasks
 from mynaportal.client.models import Retrieval, RetrievalEvent
 from tests.conftest import Portal, Worker
-from tests.httpflow import WebFlow, csrf_of, field_value
+from tests.httpflow import TYPED, WebFlow, csrf_of, field_value
 
 State = Retrieval.State
 
@@ -197,6 +197,32 @@ def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
     assert new_calls()["results"] == 0
     assert Retrieval.objects.get().state == State.CANCELLED
     assert DemoMail.objects.count() == 0
+
+
+def test_a_waiting_retrieval_superseded_by_a_new_one_has_its_consent_revoked(
+    flow_signed_in: WebFlow, portal: Portal
+) -> None:
+    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
+    flow_signed_in.authorize()
+    wait_for(state_is(State.WAITING))
+    old = Retrieval.objects.get()
+    access_token = sealing.unseal(old.access_token_sealed)
+
+    flow_signed_in.start(**TYPED)
+
+    old.refresh_from_db()
+    assert (old.state, old.error_code) == (State.CANCELLED, "superseded")
+    assert old.access_token_sealed == ""
+    assert old.refresh_token_sealed == ""
+    assert RetrievalEvent.objects.filter(retrieval=old, step="revoke").count() == 1
+    assert Retrieval.objects.exclude(pk=old.pk).get().state == State.STARTED
+    refused = requests.post(
+        f"{portal.url}/request",
+        json={},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
 
 
 def test_a_cancellation_stands_when_the_portal_refuses_the_revocation(
