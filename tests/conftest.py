@@ -52,6 +52,17 @@ class Portal:
         )
         return done.stdout
 
+    def request_status(self, access_token: str) -> int:
+        """The HTTP status of a data call (IF001-04) made with this access token:
+        401 once its grant has been revoked."""
+        answer = requests.post(
+            f"{self.url}/request",
+            json={},
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=10,
+        )
+        return answer.status_code
+
     def shell_json(self, script: str) -> dict[str, Any]:
         """Run a Python script in the simulator's shell; what it printed last, as
         JSON."""

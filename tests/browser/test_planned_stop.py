@@ -33,9 +33,8 @@ def third_saturday_night(portal: Portal) -> Iterator[None]:
     set_clock(portal, {"reset": True})
 
 
-def test_the_waiting_page_says_when_and_turns_into_the_filled_form(
-    bank: str, portal: Portal, customer: Any, page: Page, third_saturday_night: None
-) -> None:
+def consent_in_the_stop(page: Page, bank: str, portal: Portal) -> None:
+    """Sign in, fill the form, consent and enter the PIN: the status page waits."""
     sign_in(page, bank)
     fill_loan_wishes(page)
     go_to_identity_step(page, portal)
@@ -44,6 +43,13 @@ def test_the_waiting_page_says_when_and_turns_into_the_filled_form(
 
     status = page.get_by_test_id("retrieval-status")
     expect(status).to_have_attribute("data-state", "waiting", timeout=30_000)
+
+
+def test_the_waiting_page_says_when_and_turns_into_the_filled_form(
+    bank: str, portal: Portal, customer: Any, page: Page, third_saturday_night: None
+) -> None:
+    consent_in_the_stop(page, bank, portal)
+
     expect(page.get_by_test_id("waiting-explanation")).to_contain_text("計画停止")
     expect(page.get_by_test_id("resume-at")).to_contain_text("2026年12月21日 00:00")
     expect(page.get_by_test_id("type-income-instead")).to_be_visible()
@@ -61,12 +67,7 @@ def test_the_waiting_page_says_when_and_turns_into_the_filled_form(
 def test_waiting_customer_stops_the_retrieval_and_applies_with_a_typed_income(
     bank: str, portal: Portal, customer: Any, page: Page, third_saturday_night: None
 ) -> None:
-    sign_in(page, bank)
-    fill_loan_wishes(page)
-    go_to_identity_step(page, portal)
-    enter_pin(page, "山田 花子", "1234")
-    status = page.get_by_test_id("retrieval-status")
-    expect(status).to_have_attribute("data-state", "waiting", timeout=30_000)
+    consent_in_the_stop(page, bank, portal)
 
     page.get_by_test_id("type-income-instead").click()
 

@@ -63,13 +63,7 @@ def test_r31_withdrawal_revokes_at_the_portal_and_deletes_the_data(
     assert after.result_sealed == ""
     assert after.refresh_token_sealed == ""
     assert field_value(answer.text, "annual_income_man_yen") == ""
-    data_call = requests.post(
-        f"{portal.url}/request",
-        json={},
-        headers={"Authorization": f"Bearer {access_token}"},
-        timeout=10,
-    )
-    assert data_call.status_code == 401
+    assert portal.request_status(access_token) == 401
     status = flow_signed_in.http.get(
         f"{flow_signed_in.bank}/mynaportal/retrievals/{retrieval.pk}/"
     )

@@ -105,12 +105,15 @@ def test_consent_in_the_third_saturday_stop_waits_then_completes_once(
     assert field_value(form, "annual_income_man_yen") == "567"
 
 
-def waiting_in_the_third_saturday_stop(flow: WebFlow, portal: Portal) -> None:
+def waiting_in_the_third_saturday_stop(
+    flow: WebFlow, portal: Portal
+) -> requests.Response:
     """Consent on Saturday 2026-12-19 at 23:00 JST, inside the stop: the retrieval
-    waits, its access token issued on the portal's clock."""
+    waits, its access token issued on the portal's clock. The status page."""
     control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    flow.authorize()
+    status_page = flow.authorize()
     wait_for(state_is(State.WAITING))
+    return status_page
 
 
 def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
@@ -166,9 +169,7 @@ def _cancel(flow: WebFlow, status_url: str) -> requests.Response:
 def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    status_page = flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    status_page = waiting_in_the_third_saturday_stop(flow_signed_in, portal)
     access_token = sealing.unseal(Retrieval.objects.get().access_token_sealed)
 
     answer = _cancel(flow_signed_in, status_page.url)
@@ -182,13 +183,7 @@ def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
     assert retrieval.refresh_token_sealed == ""
     assert retrieval.code_verifier_sealed == ""
     assert RetrievalEvent.objects.filter(step="revoke", status=200).count() == 1
-    refused = requests.post(
-        f"{portal.url}/request",
-        json={},
-        headers={"Authorization": f"Bearer {access_token}"},
-        timeout=10,
-    )
-    assert refused.status_code == 401
+    assert portal.request_status(access_token) == 401
 
     # Past the stop: the sweep finds nothing to do, and nothing is fetched.
     control(portal, "clock", {"at": "2026-12-21T00:01:00+09:00", "frozen": True})
@@ -202,9 +197,7 @@ def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
 def test_a_waiting_retrieval_superseded_by_a_new_one_has_its_consent_revoked(
     flow_signed_in: WebFlow, portal: Portal
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    waiting_in_the_third_saturday_stop(flow_signed_in, portal)
     old = Retrieval.objects.get()
     access_token = sealing.unseal(old.access_token_sealed)
 
@@ -216,21 +209,13 @@ def test_a_waiting_retrieval_superseded_by_a_new_one_has_its_consent_revoked(
     assert old.refresh_token_sealed == ""
     assert RetrievalEvent.objects.filter(retrieval=old, step="revoke").count() == 1
     assert Retrieval.objects.exclude(pk=old.pk).get().state == State.STARTED
-    refused = requests.post(
-        f"{portal.url}/request",
-        json={},
-        headers={"Authorization": f"Bearer {access_token}"},
-        timeout=10,
-    )
-    assert refused.status_code == 401
+    assert portal.request_status(access_token) == 401
 
 
 def test_a_cancellation_stands_when_the_portal_refuses_the_revocation(
     flow_signed_in: WebFlow, portal: Portal, caplog: Any
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    status_page = flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    status_page = waiting_in_the_third_saturday_stop(flow_signed_in, portal)
     control(portal, "faults", {"endpoint": "revoke", "kind": "status", "value": 503})
 
     answer = _cancel(flow_signed_in, status_page.url)
@@ -285,9 +270,7 @@ def test_tokens_deleted_while_a_refresh_is_out_are_not_stored_again(
 def test_a_stop_outlasting_the_consent_asks_to_consent_again(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
-    control(portal, "clock", {"at": "2026-12-19T23:00:00+09:00", "frozen": True})
-    status_page = flow_signed_in.authorize()
-    wait_for(state_is(State.WAITING))
+    status_page = waiting_in_the_third_saturday_stop(flow_signed_in, portal)
 
     # Past the 90 days of the demo bank's consent on the portal's clock.
     control(portal, "clock", {"at": "2027-04-01T09:00:00+09:00", "frozen": True})
