@@ -17,20 +17,13 @@ from mynaportal.client.portal import PortalError, PortalSession
 logger = logging.getLogger(__name__)
 
 State = Retrieval.State
-PERSONAL_FIELDS = {
-    "result_sealed": "",
-    "access_token_sealed": "",
-    "refresh_token_sealed": "",
-    "code_verifier_sealed": "",
-    "subject": "",
-    "process_id": "",
-}
 # What could fetch data at the portal, or finish the authorization.
 CREDENTIALS = {
     "access_token_sealed": "",
     "refresh_token_sealed": "",
     "code_verifier_sealed": "",
 }
+PERSONAL_FIELDS = {**CREDENTIALS, "result_sealed": "", "subject": "", "process_id": ""}
 UNFINISHED = [State.STARTED, *Retrieval.ACTIVE_STATES]
 
 
@@ -51,12 +44,9 @@ def withdraw(retrieval: Retrieval) -> bool:
 
     if retrieval.refresh_token_sealed:
         _revoke_at_portal(str(retrieval.pk), retrieval.refresh_token_sealed)
-    now = timezone.now()
-    Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
-        state=State.CANCELLED, error_code="withdrawn", next_try_at=None
-    )
+    _stop(retrieval, "withdrawn")
     Retrieval.objects.filter(pk=retrieval.pk).update(
-        purged_at=now, lease_until=None, **PERSONAL_FIELDS
+        purged_at=timezone.now(), lease_until=None, **PERSONAL_FIELDS
     )
     return True
 
@@ -70,10 +60,7 @@ def cancel(retrieval: Retrieval, *, reason: str = "cancelled_by_user") -> bool:
     The tokens are read after the state has changed, when no step can store a
     refreshed one any more.
     """
-    cancelled = Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
-        state=State.CANCELLED, error_code=reason, next_try_at=None
-    )
-    if cancelled != 1:
+    if not _stop(retrieval, reason):
         return False
 
     sealed = (
@@ -85,6 +72,14 @@ def cancel(retrieval: Retrieval, *, reason: str = "cancelled_by_user") -> bool:
         _revoke_at_portal(str(retrieval.pk), sealed)
     Retrieval.objects.filter(pk=retrieval.pk).update(lease_until=None, **CREDENTIALS)
     return True
+
+
+def _stop(retrieval: Retrieval, reason: str) -> bool:
+    """Cancelled with ``reason`` unless it had already ended; True if it was."""
+    stopped = Retrieval.objects.filter(pk=retrieval.pk, state__in=UNFINISHED).update(
+        state=State.CANCELLED, error_code=reason, next_try_at=None
+    )
+    return stopped == 1
 
 
 def _revoke_at_portal(retrieval_id: str, refresh_token_sealed: str) -> None:

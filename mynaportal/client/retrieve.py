@@ -147,10 +147,13 @@ def _release(retrieval: Retrieval, **changes: Any) -> None:
     """
     for name, value in changes.items():
         setattr(retrieval, name, value)
-    released = _in_a_step(retrieval.pk).update(
-        lease_until=None, updated_at=timezone.now(), **changes
-    )
-    if released != 1:
+    _store(retrieval, lease_until=None, updated_at=timezone.now(), **changes)
+
+
+def _store(retrieval: Retrieval, **changes: Any) -> None:
+    """Write a step's changes to the row while it is still in a step; MovedOn if
+    it is not."""
+    if _in_a_step(retrieval.pk).update(**changes) != 1:
         raise MovedOn
 
 
@@ -309,13 +312,12 @@ def _refresh(retrieval: Retrieval, session: PortalSession) -> None:
         raise PermanentPortalError("token_malformed")
     retrieval.access_token_sealed = sealing.seal(str(tokens["access_token"]))
     retrieval.access_expires_at = timezone.now() + timedelta(seconds=expires_in)
-    stored = _in_a_step(retrieval.pk).update(
+    # If its tokens were deleted meanwhile, the new one is not kept, or used.
+    _store(
+        retrieval,
         access_token_sealed=retrieval.access_token_sealed,
         access_expires_at=retrieval.access_expires_at,
     )
-    if stored != 1:
-        # Its tokens were deleted meanwhile: the new one is not kept, or used.
-        raise MovedOn
 
 
 def _after_failure(retrieval: Retrieval, error: PortalError) -> NextStep:

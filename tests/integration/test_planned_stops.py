@@ -132,6 +132,16 @@ def test_a_deferred_retrieval_refreshes_its_access_token_within_the_consent(
     assert retrieval.error_code == ""
 
 
+def _cancel(flow: WebFlow, status_url: str) -> requests.Response:
+    """Press 「取得を中止して、年収を自分で入力する」 on the status page."""
+    page = flow.http.get(status_url)
+    return flow.http.post(
+        f"{status_url}cancel/",
+        data={"csrfmiddlewaretoken": csrf_of(page.text)},
+        headers={"Referer": status_url},
+    )
+
+
 def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
     flow_signed_in: WebFlow, portal: Portal, new_calls: Callable[[], dict[str, int]]
 ) -> None:
@@ -139,11 +149,7 @@ def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
     status_page = flow_signed_in.authorize()
     wait_for(lambda: Retrieval.objects.filter(lease_until__isnull=False).exists())
 
-    cancelled = flow_signed_in.http.post(
-        f"{status_page.url}cancel/",
-        data={"csrfmiddlewaretoken": csrf_of(status_page.text)},
-        headers={"Referer": status_page.url},
-    )
+    cancelled = _cancel(flow_signed_in, status_page.url)
     assert cancelled.status_code == 200
     wait_for(lambda: RetrievalEvent.objects.filter(step="request").exists())
 
@@ -154,16 +160,6 @@ def test_a_retrieval_cancelled_while_its_request_call_is_out_stays_cancelled(
     assert retrieval.state == State.CANCELLED
     assert retrieval.process_id == ""
     assert new_calls()["results"] == 0
-
-
-def _cancel(flow: WebFlow, status_url: str) -> requests.Response:
-    """Press 「取得を中止して、年収を自分で入力する」 on the status page."""
-    page = flow.http.get(status_url)
-    return flow.http.post(
-        f"{status_url}cancel/",
-        data={"csrfmiddlewaretoken": csrf_of(page.text)},
-        headers={"Referer": status_url},
-    )
 
 
 def test_a_waiting_retrieval_cancelled_is_revoked_at_the_portal_and_forgotten(
