@@ -660,7 +660,7 @@ def profile_flows(running: Harness, config: Config, web: WebConfig) -> str:
         recorders = [
             subprocess.Popen(  # noqa: S603
                 [
-                    *(py_spy, *common, "--subprocesses", "--nonblocking"),
+                    *(py_spy, *common, "--gil", "--subprocesses", "--nonblocking"),
                     *("--pid", str(pid), "--output", str(path)),
                 ],
                 stdout=log,
@@ -682,10 +682,12 @@ def profile_flows(running: Harness, config: Config, web: WebConfig) -> str:
     return "\n\n".join(
         [
             profiling.summary(
-                files["bank"][1], "Flows: the bank's gunicorn workers (CPU only)"
+                files["bank"][1],
+                "Flows: the bank's gunicorn workers (samples holding the GIL)",
             ),
             profiling.summary(
-                files["portal"][1], "Flows: the simulator's gunicorn workers (CPU only)"
+                files["portal"][1],
+                "Flows: the simulator's gunicorn workers (samples holding the GIL)",
             ),
         ]
     )
