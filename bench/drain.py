@@ -922,16 +922,13 @@ class Profiler:
         return self.folder / "portal.pyspy.txt"
 
     def start(self) -> None:
-        # Samples holding the GIL: Python at work. A process woken from a
-        # database or socket wait but not yet on a core holds no GIL, so the
-        # run queue of a saturated machine is not counted as work.
-        common = ("record", "--rate", "250", "--nolineno", "--format", "raw")
-        flags = ("--gil", "--subprocesses", "--nonblocking")
+        from bench.profiling import RECORD_ARGS
+
         log = (self.folder / "py-spy.log").open("ab")
         self.processes = [
             subprocess.Popen(  # noqa: S603
                 [
-                    *(self.py_spy, *common, *flags),
+                    *(self.py_spy, *RECORD_ARGS),
                     *("--pid", str(pid), "--output", str(path)),
                 ],
                 stdout=log,

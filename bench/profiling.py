@@ -30,6 +30,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 STDLIB_LAYERS = {"socket.py": LAYERS[0][0], "ssl.py": LAYERS[0][0]}
 
 
+# How every recording is taken: the raw format ``read`` expects, every process
+# of the tree, and only samples holding the GIL (Python at work). A process
+# woken from a database or socket wait but not yet on a core holds no GIL, so
+# the run queue of a saturated machine is not counted as work.
+RECORD_ARGS = (
+    *("record", "--rate", "250", "--nolineno", "--format", "raw"),
+    *("--gil", "--subprocesses", "--nonblocking"),
+)
+
+
 def py_spy_path() -> str | None:
     """py-spy beside this Python (the project's virtual environment) or on PATH."""
     beside = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"

@@ -655,12 +655,11 @@ def profile_flows(running: Harness, config: Config, web: WebConfig) -> str:
         "bank": (running.bank.pid, folder / "bank-flows.pyspy.txt"),
         "portal": (running.portal.pid, folder / "portal-flows.pyspy.txt"),
     }
-    common = ("record", "--rate", "250", "--nolineno", "--format", "raw")
     with (folder / "py-spy.log").open("ab") as log:
         recorders = [
             subprocess.Popen(  # noqa: S603
                 [
-                    *(py_spy, *common, "--gil", "--subprocesses", "--nonblocking"),
+                    *(py_spy, *profiling.RECORD_ARGS),
                     *("--pid", str(pid), "--output", str(path)),
                 ],
                 stdout=log,
